@@ -1,0 +1,5 @@
+import sys
+
+from bindgen.cli import main
+
+sys.exit(main())
