@@ -12,6 +12,7 @@ for declarations and comments, and takes about half a second.
 
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,6 +205,7 @@ def read_header_facts(
     classes: dict[str, ClassFacts] = {}
     enums: dict[str, EnumFacts] = {}
     global_enums: dict[str, EnumFacts] = {}
+    is_inline = _inline_namespace_test(ci)
 
     def in_scope(cur) -> bool:
         return cur.location.file is not None and Path(cur.location.file.name).resolve() in headers
@@ -211,9 +213,9 @@ def read_header_facts(
     def walk(ns):
         for ch in ns.get_children():
             if ch.kind == ci.CursorKind.NAMESPACE:
-                # CUB's ABI namespace is an inline namespace inside cub (e.g. _V_300500_SM_...);
-                # libclang 18's Python API cannot ask "inline?", so its naming scheme is matched.
-                if ch.spelling.startswith("_V_"):
+                # CUB's ABI namespace is an inline namespace inside cub (_V_300500_SM_... in 3.5,
+                # CUB_300001_SM_... in 3.0): its members are cub's own.
+                if is_inline(ch):
                     walk(ch)
             elif ch.kind == ci.CursorKind.CLASS_TEMPLATE and ch.is_definition() and in_scope(ch):
                 classes[ch.spelling] = _class(ci, ch)
@@ -227,6 +229,14 @@ def read_header_facts(
             # Global enums the templates may use, e.g. cudaSharedMemConfig from the CUDA runtime.
             global_enums[top.spelling] = _enum(top)
     return classes, enums, global_enums
+
+
+def _inline_namespace_test(ci):
+    """libclang 18's Python API has no Cursor.is_inline_namespace; the C API does."""
+    fn = ci.conf.lib.clang_Cursor_isInlineNamespace
+    fn.argtypes = [ci.Cursor]
+    fn.restype = ctypes.c_uint
+    return lambda cursor: bool(fn(cursor))
 
 
 def _enum(cursor) -> EnumFacts:

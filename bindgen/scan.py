@@ -79,8 +79,8 @@ class _Normalizer:
         out = {}
         for e in canopy_enums:
             parts = e.qual_name.split("::")
-            if parts[0] != "cub" or "detail" in parts:
-                continue
+            if parts[0] != "cub" or "detail" in parts or not e.name:
+                continue  # internal or anonymous (enum { WARP_THREADS = ... } in older CUB)
             f = facts.get(e.name)
             out[e.name] = Enum(
                 name=e.name,
