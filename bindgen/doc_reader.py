@@ -52,6 +52,7 @@ class ClassFacts:
     public_aliases: dict[str, str]
     public_records: list[str]
     methods: list[MethodFacts] = field(default_factory=list)
+    partial_specializations: list[str] = field(default_factory=list)  # e.g. "WarpReduce<T, 1>"
 
 
 @dataclass
@@ -206,6 +207,7 @@ def read_header_facts(
     enums: dict[str, EnumFacts] = {}
     global_enums: dict[str, EnumFacts] = {}
     is_inline = _inline_namespace_test(ci)
+    partials: list[tuple[str, str]] = []
 
     def in_scope(cur) -> bool:
         return cur.location.file is not None and Path(cur.location.file.name).resolve() in headers
@@ -219,6 +221,8 @@ def read_header_facts(
                     walk(ch)
             elif ch.kind == ci.CursorKind.CLASS_TEMPLATE and ch.is_definition() and in_scope(ch):
                 classes[ch.spelling] = _class(ci, ch)
+            elif ch.kind == ci.CursorKind.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION and in_scope(ch):
+                partials.append((ch.spelling, ch.displayname))
             elif ch.kind == ci.CursorKind.ENUM_DECL and ch.is_definition() and in_scope(ch):
                 enums[ch.spelling] = _enum(ch)
 
@@ -228,6 +232,9 @@ def read_header_facts(
         elif top.kind == ci.CursorKind.ENUM_DECL and top.is_definition() and top.spelling:
             # Global enums the templates may use, e.g. cudaSharedMemConfig from the CUDA runtime.
             global_enums[top.spelling] = _enum(top)
+    for name, display in partials:
+        if name in classes:
+            classes[name].partial_specializations.append(display)
     return classes, enums, global_enums
 
 

@@ -284,6 +284,8 @@ class _Normalizer:
         filtered: list[str] = []
         if facts is None:
             filtered.append(f"{name}: libclang did not see this template (no docs, defaults or aliases)")
+        for display in facts.partial_specializations if facts else []:
+            filtered.append(f"{name}: partial specialization {display} not recorded (the primary template is)")
         tparams, _ = self._tparams(ct.template_parameters, facts.tparams if facts else [], name, filtered)
         ctors, methods = self._methods(ct, facts, filtered)
         inherited, base_ts, bases = self._inherited(facts, filtered, {m.signature for m in methods})

@@ -107,13 +107,17 @@ def split_template_args(text: str) -> tuple[str, list[str]]:
     rest = rest.rstrip()
     if rest.endswith(">"):
         rest = rest[:-1]
-    args, depth, cur = [], 0, ""
+    args, depth, parens, cur = [], 0, 0, ""
     for ch in rest:
-        if ch in "<(":
+        if ch == "(":
+            parens += 1
+        elif ch == ")":
+            parens -= 1
+        elif parens == 0 and ch == "<":
             depth += 1
-        elif ch in ">)":
+        elif parens == 0 and ch == ">":
             depth -= 1
-        if ch == "," and depth == 0:
+        if ch == "," and depth == 0 and parens == 0:
             args.append(cur.strip())
             cur = ""
         else:
