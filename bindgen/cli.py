@@ -70,9 +70,15 @@ def _check_names(names: list[str] | None, *snaps: Snapshot) -> list[str] | None:
 
 def _resolve(spec: str | None, args) -> tuple[Snapshot, str]:
     """A snapshot from: None/'installed' (scan the installed headers), a checked-in CUB
-    version ('3.5.0'), a JSON file, or a CCCL include folder to scan."""
+    version ('3.5.0'), a JSON file, a CCCL include folder to scan, or 'release:VERSION'
+    (the nvidia-cuda-cccl wheel of that version, downloaded and scanned)."""
     from bindgen.scan import scan_headers
 
+    if spec is not None and spec.startswith("release:"):
+        from bindgen.releases import release_include_dir
+
+        snap = scan_headers(release_include_dir(spec.removeprefix("release:")), args.overrides)
+        return snap, f"{snap.source} (CUB {snap.cub_version})"
     if spec is None or spec == "installed":
         snap = scan_headers(args.include_dir, args.overrides)
         return snap, f"installed headers (CUB {snap.cub_version})"
@@ -95,8 +101,13 @@ def _resolve(spec: str | None, args) -> tuple[Snapshot, str]:
 def cmd_scan(args) -> int:
     from bindgen.scan import scan_headers
 
+    include_dir = args.include_dir
+    if args.release:
+        from bindgen.releases import release_include_dir
+
+        include_dir = release_include_dir(args.release)
     t0 = time.perf_counter()
-    snap = scan_headers(args.include_dir, args.overrides)
+    snap = scan_headers(include_dir, args.overrides)
     elapsed = time.perf_counter() - t0
     only = _check_names(args.only, snap)
     if args.json:
@@ -177,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="parse the installed headers, print the primitive table, write the IR")
     common(scan)
+    scan.add_argument("--release", metavar="VERSION", help="scan the nvidia-cuda-cccl wheel of this version "
+                      "(downloaded with pip into the cache) instead of the installed headers")
     scan.add_argument("--only", nargs="+", metavar="NAME", help="limit the table to these primitives")
     scan.add_argument("--output", help="write the IR here instead of cub_bindings/ir/cub-<version>.json")
     scan.add_argument("--no-write", action="store_true", help="do not write the IR")
@@ -188,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="compare two IR snapshots (default: the newest checked-in one and the installed headers)",
         description="A and B are each a snapshot JSON file, a checked-in CUB version (e.g. 3.0.1), "
-        "a CCCL include folder, or 'installed'. Default: A = newest checked-in snapshot, B = installed.",
+        "a CCCL include folder, 'installed', or release:VERSION (an nvidia-cuda-cccl wheel, e.g. "
+        "release:13.0.85). Default: A = newest checked-in snapshot, B = installed.",
     )
     common(diff)
     diff.add_argument("old", nargs="?", metavar="A")

@@ -171,6 +171,8 @@ def _method(d: dict) -> Method:
 
 
 def from_dict(d: dict[str, Any]) -> Snapshot:
+    if not isinstance(d, dict) or "primitives" not in d:
+        raise ValueError("no 'primitives' table")
     schema = d.get("schema")
     if schema != SCHEMA_VERSION:
         raise ValueError(

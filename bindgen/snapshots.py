@@ -39,7 +39,7 @@ def load(path: str | os.PathLike) -> ir.Snapshot:
         raise BindgenError(f"cannot read IR snapshot {path}: {exc.strerror}") from None
     try:
         return ir.from_json(text)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BindgenError(f"{path} is not an IR snapshot ({exc}); regenerate it with `python -m bindgen scan`") from None
 
 
