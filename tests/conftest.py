@@ -17,7 +17,7 @@ def _has_gpu() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     if any(item.get_closest_marker("gpu") for item in items) and not _has_gpu():
-        skip = pytest.mark.skip(reason="no CUDA GPU on this machine (GPU tier runs through scripts/gpu_tests.sh)")
+        skip = pytest.mark.skip(reason="no CUDA GPU on this machine")
         for item in items:
             if item.get_closest_marker("gpu"):
                 item.add_marker(skip)
