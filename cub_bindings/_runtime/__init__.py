@@ -1,0 +1,1 @@
+"""Hand-written runtime support for the generated bindings (compile service, cache)."""

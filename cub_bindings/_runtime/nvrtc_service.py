@@ -1,0 +1,162 @@
+"""The compile service: C++ shims -> LTOIR with one NVRTC call, cached on disk.
+
+Hand-written runtime support for the generated bindings (it is not generated). One call
+of ``compile_shims`` compiles every shim a kernel needs in a single NVRTC invocation
+(cuda.core ``Program``) and, in the same invocation, measures ``sizeof``/``alignof`` of
+any C++ types asked for (TempStorage specializations): each becomes a name expression
+``&__cub_coop_layout<sizeof(T), alignof(T)>`` whose mangled name carries both numbers.
+
+Environment:
+  CUB_COOP_CACHE_DIR   cache root (default ~/.cache/cub-coop); entries under shims/
+  CUB_COOP_NO_CACHE=1  neither read nor write the cache
+  CUB_COOP_DUMP_SHIMS  a folder: every compiled shim source is written there as <key>.cu
+  CUB_COOP_NVRTC_LOG=1 one line on stderr per NVRTC compile (key, seconds, LTOIR bytes)
+``nvrtc_compile_count()`` counts the compiles of this process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from cub_bindings._runtime.cache import DiskCache, key_digest
+
+DEFAULT_ARCH = "sm_90"
+_LAYOUT_DECL = "template <unsigned long long S, unsigned long long A> __device__ char __cub_coop_layout;\n"
+_LAYOUT_RE = re.compile(r"__cub_coop_layoutILy(\d+)ELy(\d+)EE")
+
+_lock = threading.Lock()
+_count = 0
+
+
+class ShimCompileError(RuntimeError):
+    """NVRTC rejected a shim; the message carries NVRTC's first errors and the dump hint."""
+
+
+@dataclass(frozen=True)
+class CompiledShims:
+    ltoir: bytes
+    layouts: dict[str, tuple[int, int]] = field(default_factory=dict)  # C++ type -> (size, alignment)
+    key: str = ""
+    from_cache: bool = False
+
+
+def nvrtc_compile_count() -> int:
+    return _count
+
+
+@functools.lru_cache(maxsize=1)
+def include_dirs() -> tuple[str, ...]:
+    from cuda.pathfinder import find_nvidia_header_directory
+
+    dirs = []
+    for lib, package in (("cccl", "nvidia-cuda-cccl"), ("cudart", "nvidia-cuda-runtime nvidia-cuda-crt")):
+        found = find_nvidia_header_directory(lib)
+        if not found:
+            raise ShimCompileError(f"CUDA {lib} headers not found: `pip install {package}`")
+        dirs.append(found)
+    return tuple(dirs)
+
+
+@functools.lru_cache(maxsize=1)
+def toolchain_id() -> str:
+    """What besides the source decides the output: CUB version and NVRTC version."""
+    from cuda.bindings import nvrtc
+
+    text = (Path(include_dirs()[0]) / "cub" / "version.cuh").read_text()
+    cub = re.search(r"#\s*define\s+CUB_VERSION\s+(\d+)", text).group(1)
+    _, major, minor = nvrtc.nvrtcVersion()
+    return f"cub={cub};nvrtc={major}.{minor}"
+
+
+def _options(arch: str):
+    from cuda.core import ProgramOptions
+
+    # link_time_optimization is required: without -dlto, compile("ltoir") returns 0 bytes.
+    return ProgramOptions(arch=arch, std="c++17", include_path=list(include_dirs()), link_time_optimization=True)
+
+
+def compile_shims(
+    source: str, layout_types: Sequence[str] = (), arch: str = DEFAULT_ARCH, cache: DiskCache | None = None
+) -> CompiledShims:
+    """LTOIR for ``source`` and the (size, alignment) of each of ``layout_types``."""
+    global _count
+    layout_types = tuple(dict.fromkeys(layout_types))
+    options = repr(_options(arch))
+    key = key_digest(source, "\n".join(layout_types), toolchain_id(), arch, options)
+    use_cache = os.environ.get("CUB_COOP_NO_CACHE") != "1"
+    cache = cache if cache is not None else DiskCache()
+    if use_cache:
+        blob = cache.get(key)
+        if blob is not None:
+            ltoir, layouts = _unpack(blob)
+            return CompiledShims(ltoir, layouts, key, from_cache=True)
+    full = _LAYOUT_DECL + source if layout_types else source
+    if dump := os.environ.get("CUB_COOP_DUMP_SHIMS"):
+        Path(dump).mkdir(parents=True, exist_ok=True)
+        (Path(dump) / f"{key}.cu").write_text(full)
+    ltoir, layouts, seconds = _nvrtc(full, layout_types, arch, key)
+    with _lock:
+        _count += 1
+    if os.environ.get("CUB_COOP_NVRTC_LOG") == "1":
+        print(f"cub-coop: NVRTC compile {key[:12]} {seconds:.2f} s, {len(ltoir)} B LTOIR", file=sys.stderr)
+    if use_cache:
+        cache.put(key, _pack(ltoir, layouts))
+    return CompiledShims(ltoir, layouts, key, from_cache=False)
+
+
+def _nvrtc(source: str, layout_types: tuple[str, ...], arch: str, key: str):
+    from cuda.core import Program
+
+    exprs = [f"&__cub_coop_layout<sizeof({t}), alignof({t})>" for t in layout_types]
+    t0 = time.perf_counter()
+    try:
+        program = Program(source, code_type="c++", options=_options(arch))
+        obj = program.compile("ltoir", name_expressions=exprs, logs=None)
+    except Exception as exc:  # cuda.core raises its own error types carrying the NVRTC log
+        errors = [ln for ln in str(exc).splitlines() if "error" in ln][:3]
+        hint = "set CUB_COOP_DUMP_SHIMS=DIR to see the source" if not os.environ.get("CUB_COOP_DUMP_SHIMS") else (
+            f"source in {os.environ['CUB_COOP_DUMP_SHIMS']}/{key}.cu"
+        )
+        raise ShimCompileError(f"NVRTC could not compile the CUB shim ({hint}): " + " | ".join(errors or [str(exc)])) from None
+    seconds = time.perf_counter() - t0
+    ltoir = bytes(obj.code)
+    if not ltoir:
+        raise ShimCompileError("NVRTC returned empty LTOIR (was -dlto dropped from the options?)")
+    layouts = {}
+    for t, e in zip(layout_types, exprs):
+        mangled = obj.symbol_mapping[e]
+        mangled = mangled.decode() if isinstance(mangled, bytes) else mangled
+        m = _LAYOUT_RE.search(mangled)
+        if m is None:
+            raise ShimCompileError(f"could not read the layout of {t} from {mangled!r}")
+        layouts[t] = (int(m.group(1)), int(m.group(2)))
+    return ltoir, layouts, seconds
+
+
+def _pack(ltoir: bytes, layouts: dict[str, tuple[int, int]]) -> bytes:
+    meta = json.dumps({t: list(v) for t, v in layouts.items()}, sort_keys=True).encode()
+    return len(meta).to_bytes(4, "little") + meta + ltoir
+
+
+def _unpack(blob: bytes) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    n = int.from_bytes(blob[:4], "little")
+    layouts = {t: (v[0], v[1]) for t, v in json.loads(blob[4 : 4 + n]).items()}
+    return blob[4 + n :], layouts
+
+
+def link_cubin(ltoirs: Sequence[bytes], arch: str = DEFAULT_ARCH) -> bytes:
+    """Link LTOIR modules into a cubin with nvJitLink (no GPU needed): for inspection and tests."""
+    from cuda.core import Linker, LinkerOptions, ObjectCode
+
+    objs = [ObjectCode.from_ltoir(b) for b in ltoirs]
+    opts = LinkerOptions(arch=arch, link_time_optimization=True, optimize_unused_variables=True)
+    return bytes(Linker(*objs, options=opts).link("cubin").code)
