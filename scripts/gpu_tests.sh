@@ -10,12 +10,15 @@ cd "$(dirname "$0")/.."
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH="/tmp/site:$PWD"
 export PYTHONUNBUFFERED=1
+# cuda-pathfinder prefers the toolkit's CCCL there; compile against the carried (pinned) one.
+export CUB_COOP_CCCL_INCLUDE=/tmp/site/nvidia/cu13/include/cccl
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 python3 - <<'PY'
 import numpy, numba, numba.cuda, cuda.core
-from cuda.pathfinder import find_nvidia_header_directory
 from cuda.bindings import nvrtc
-cccl = find_nvidia_header_directory("cccl")
+import os
+from cub_bindings._runtime.nvrtc_service import include_dirs
+cccl = include_dirs()[0]
 print(f"python ok: numpy {numpy.__version__}, numba {numba.__version__}, cuda.core {cuda.core.__version__}, "
       f"NVRTC {nvrtc.nvrtcVersion()[1:]}, CCCL headers {cccl}")
 if not cccl or not cccl.startswith("/tmp/site/"):

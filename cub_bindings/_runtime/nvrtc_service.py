@@ -7,6 +7,7 @@ any C++ types asked for (TempStorage specializations): each becomes a name expre
 ``&__cub_coop_layout<sizeof(T), alignof(T)>`` whose mangled name carries both numbers.
 
 Environment:
+  CUB_COOP_CCCL_INCLUDE  CCCL include folder to compile against (default: cuda-pathfinder's)
   CUB_COOP_CACHE_DIR   cache root (default ~/.cache/cub-coop); entries under shims/
   CUB_COOP_NO_CACHE=1  neither read nor write the cache
   CUB_COOP_DUMP_SHIMS  a folder: every compiled shim source is written there as <key>.cu
@@ -59,7 +60,10 @@ def include_dirs() -> tuple[str, ...]:
 
     dirs = []
     for lib, package in (("cccl", "nvidia-cuda-cccl"), ("cudart", "nvidia-cuda-runtime nvidia-cuda-crt")):
-        found = find_nvidia_header_directory(lib)
+        found = os.environ.get("CUB_COOP_CCCL_INCLUDE") if lib == "cccl" else None
+        if found and not (Path(found) / "cub" / "version.cuh").is_file():
+            raise ShimCompileError(f"CUB_COOP_CCCL_INCLUDE={found} holds no cub/version.cuh")
+        found = found or find_nvidia_header_directory(lib)
         if not found:
             raise ShimCompileError(f"CUDA {lib} headers not found: `pip install {package}`")
         dirs.append(found)
