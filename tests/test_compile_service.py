@@ -8,21 +8,11 @@ from pathlib import Path
 import pytest
 
 from cub_bindings._runtime import nvrtc_service as svc
+from shim_sources import BLOCK_SCAN_TEMP_STORAGE, block_scan_exclusive_sum_shim
 from cub_bindings._runtime.cache import DiskCache
 
-SHIM = r"""
-#include <cub/block/block_scan.cuh>
-using BlockScanT = cub::BlockScan<int, 128>;
-extern "C" __device__ int
-cub_coop_test_block_scan_exclusive_sum(int *ret, void *temp_storage, int input)
-{
-    int out;
-    BlockScanT(*reinterpret_cast<BlockScanT::TempStorage *>(temp_storage)).ExclusiveSum(input, out);
-    *ret = out;
-    return 0;
-}
-"""
-TS = "cub::BlockScan<int, 128>::TempStorage"
+SHIM = block_scan_exclusive_sum_shim("cub_coop_test_block_scan_exclusive_sum")
+TS = BLOCK_SCAN_TEMP_STORAGE
 
 
 @pytest.fixture
