@@ -9,7 +9,7 @@ without loss, so a snapshot can be diffed against another or against a fresh sca
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 #: Bumped whenever the JSON layout changes incompatibly.

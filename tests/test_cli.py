@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from bindgen import snapshots
 from bindgen.cli import main
