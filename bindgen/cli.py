@@ -174,6 +174,45 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+def cmd_generate(args) -> int:
+    from bindgen.generate import OUT_DIR, generate
+
+    path = Path(args.snapshot) if args.snapshot else snapshots.newest()
+    if not path.is_file():
+        path = snapshots.path_for(args.snapshot)
+    snap = snapshots.load(path)
+    status = generate(snap, f"cub_bindings/ir/{path.name}", write=not args.check)
+    changed = {p: s for p, s in status.items() if s != "unchanged"}
+    for p, s in sorted(status.items()):
+        if s != "unchanged" or args.verbose:
+            print(f"{s:9s} {p.relative_to(OUT_DIR.parent)}")
+    verb = "would change" if args.check else "written"
+    print(f"{len(status)} modules from {path.name}: {len(changed)} {verb}, {len(status) - len(changed)} unchanged")
+    return EXIT_CHANGED if args.check and changed else EXIT_OK
+
+
+def cmd_coverage(args) -> int:
+    from bindgen.coverage import coverage_rows, helper_lines
+    from bindgen.generate import build_all, load_overrides
+
+    path = snapshots.newest() if not args.snapshot else snapshots.path_for(args.snapshot)
+    snap = snapshots.load(path)
+    specs = build_all(snap, load_overrides())
+    rows, gaps = coverage_rows(snap, specs)
+    print(f"CUB {snap.cub_version}: bindings for {len(rows)} class templates")
+    print(_table(["primitive", "scope", "bound", "overloads", "not bound", "complete"], rows))
+    bound = sum(int(r[2]) for r in rows)
+    total = sum(int(r[3]) for r in rows)
+    print(f"\n{bound} of {total} overloads bound; {len(gaps)} not bound, each with its reason:")
+    for g in gaps:
+        print(f"  {g}")
+    if args.verbose:
+        print("\nNot bound as primitives:")
+        for line in helper_lines(snap, specs):
+            print(f"  {line}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bindgen",
@@ -216,6 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("primitive")
     show.add_argument("--snapshot", help="snapshot file, CUB version, include folder or 'installed' (default: newest checked-in)")
     show.set_defaults(func=cmd_show)
+
+    gen = sub.add_parser("generate", help="write cub_bindings/*.py from the IR and overrides/bindings.toml")
+    gen.add_argument("snapshot", nargs="?", help="IR snapshot file or CUB version (default: newest checked-in)")
+    gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if a module would change")
+    gen.add_argument("-v", "--verbose", action="store_true", help="list unchanged modules too")
+    gen.set_defaults(func=cmd_generate)
+
+    cov = sub.add_parser("coverage", help="per primitive: overloads bound, and the reason for each one not bound")
+    cov.add_argument("snapshot", nargs="?", help="CUB version of a checked-in snapshot (default: newest)")
+    cov.add_argument("-v", "--verbose", action="store_true", help="also list the helper templates not bound")
+    cov.set_defaults(func=cmd_coverage)
     return parser
 
 

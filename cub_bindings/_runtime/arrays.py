@@ -1,0 +1,103 @@
+"""Arrays whose length is part of their Numba type, so CUB's array extents can be checked.
+
+Numba types ``cuda.local.array(4, int32)`` as ``array(int32, 1d, C)``: the length is lost
+while typing. ``local_array(4, dtype)`` / ``shared_array(n, dtype)`` give a ``FixedArray``
+(a subclass of Numba's ``Array``, with the same data model, so every array operation
+works) whose length deduces ``ITEMS_PER_THREAD`` and is checked against class extents.
+"""
+
+from __future__ import annotations
+
+from numba.cuda.core.errors import TypingError
+from numba.cuda import types
+from numba.cuda.cudadrv import nvvm
+from numba.cuda.cudaimpl import _generic_array
+from numba.cuda.datamodel.models import ArrayModel
+from numba.cuda.typing.templates import AbstractTemplate, signature
+
+from cub_bindings._runtime import cxx
+from cub_bindings._runtime.registry import lowering_registry, register_model, typing_registry
+
+
+class FixedArray(types.Array):
+    """A 1-D C-contiguous array of a known length (local or shared memory)."""
+
+    def __init__(self, dtype, length: int, space: str):
+        self.length, self.space = int(length), space
+        super().__init__(dtype, 1, "C", aligned=True)
+        self.name = f"{space}_array({dtype}, {self.length})"
+
+    @property
+    def key(self):
+        return super().key + (self.length, self.space)
+
+    @property
+    def mangling_args(self):
+        return self.__class__.__name__, (self.dtype, self.length, self.space)
+
+
+register_model(FixedArray)(ArrayModel)
+
+
+def static_length(ty) -> int | None:
+    """The array length if the type knows it."""
+    return ty.length if isinstance(ty, FixedArray) else None
+
+
+def local_array(shape, dtype, alignment=None):
+    """Thread-local array with its length in the type; call inside kernels only."""
+    raise RuntimeError("cub_bindings.local_array can only be called inside a CUDA kernel or device function")
+
+
+def shared_array(shape, dtype, alignment=None):
+    """Block-shared array with its length in the type; call inside kernels only."""
+    raise RuntimeError("cub_bindings.shared_array can only be called inside a CUDA kernel or device function")
+
+
+def _dtype_of(ty):
+    if isinstance(ty, (types.NumberClass, types.DType)):
+        return ty.dtype
+    if isinstance(ty, types.TypeRef):
+        return ty.instance_type
+    if isinstance(ty, types.Type) and cxx.is_supported_scalar(ty):
+        return ty
+    return None
+
+
+def _make_template(func, space):
+    class _ArrayTemplate(AbstractTemplate):
+        key = func
+        prefer_literal = True
+
+        def generic(self, args, kws):
+            kws = dict(kws)
+            shape = kws.pop("shape", args[0] if args else None)
+            dty = kws.pop("dtype", args[1] if len(args) > 1 else None)
+            align = kws.pop("alignment", args[2] if len(args) > 2 else None)
+            name = f"cub_bindings.{func.__name__}"
+            if kws:
+                raise TypingError(f"{name}: unknown keyword(s) {', '.join(kws)}; valid: shape, dtype, alignment")
+            if not isinstance(shape, types.IntegerLiteral) or shape.literal_value <= 0:
+                raise TypingError(f"{name}: shape must be a positive integer constant, got {shape}")
+            dtype = _dtype_of(dty) if dty is not None else None
+            if dtype is None:
+                raise TypingError(f"{name}: dtype must be a NumPy/Numba scalar type or record dtype, got {dty}")
+            if align is not None and not isinstance(align, (types.IntegerLiteral, types.NoneType)):
+                raise TypingError(f"{name}: alignment must be an integer constant")
+            ret = FixedArray(dtype, shape.literal_value, space)
+            return signature(ret, *[a for a in (shape, dty, align) if a is not None])
+
+    return _ArrayTemplate
+
+
+for _func, _space, _addr in ((local_array, "local", nvvm.ADDRSPACE_LOCAL), (shared_array, "shared", nvvm.ADDRSPACE_SHARED)):
+    typing_registry.register_global(_func, types.Function(_make_template(_func, _space)))
+
+    def _impl(context, builder, sig, args, _addr=_addr, _space=_space):
+        aryty = sig.return_type
+        align = sig.args[2].literal_value if len(sig.args) > 2 and isinstance(sig.args[2], types.IntegerLiteral) else None
+        return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,
+                              symbol_name=f"_cub_coop_{_space}array", addrspace=_addr, alignment=align)
+
+    lowering_registry.lower(_func, types.IntegerLiteral, types.Any)(_impl)
+    lowering_registry.lower(_func, types.IntegerLiteral, types.Any, types.Any)(_impl)

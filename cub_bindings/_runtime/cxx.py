@@ -1,0 +1,103 @@
+"""C++ spellings of the Numba types that cross the shim boundary.
+
+Numbers map to ``::cuda::std`` fixed-width types (plus ``float``/``double``/``bool``);
+a Numba ``Record`` (a user-defined type) maps to a generated C++ struct with the same
+field types, offsets, size and alignment, checked with ``static_assert`` in the shim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from numba import types
+from numba.np.numpy_support import as_dtype, from_dtype
+
+_SCALARS = {
+    types.int8: "::cuda::std::int8_t",
+    types.int16: "::cuda::std::int16_t",
+    types.int32: "::cuda::std::int32_t",
+    types.int64: "::cuda::std::int64_t",
+    types.uint8: "::cuda::std::uint8_t",
+    types.uint16: "::cuda::std::uint16_t",
+    types.uint32: "::cuda::std::uint32_t",
+    types.uint64: "::cuda::std::uint64_t",
+    types.float32: "float",
+    types.float64: "double",
+    types.boolean: "bool",
+}
+
+#: Builtin C++ spellings met in CUB signatures and the Numba type used for them.
+BUILTIN_CXX = {
+    "int": types.int32,
+    "unsigned int": types.uint32,
+    "bool": types.boolean,
+    "::cuda::std::uint32_t": types.uint32,
+    "uint32_t": types.uint32,
+    "::cuda::std::int32_t": types.int32,
+}
+
+
+class UnsupportedType(TypeError):
+    pass
+
+
+def numba_type_of_dtype(dtype) -> types.Type:
+    """A Numba scalar or Record type for a numpy dtype, Numba type, or numpy scalar class."""
+    if isinstance(dtype, types.Type):
+        return dtype
+    return from_dtype(np.dtype(dtype))
+
+
+def is_supported_scalar(ty: types.Type) -> bool:
+    return ty in _SCALARS or isinstance(ty, types.Record)
+
+
+def cxx_name(ty: types.Type) -> str:
+    """The C++ spelling used in shims for a Numba scalar or record type."""
+    if ty in _SCALARS:
+        return _SCALARS[ty]
+    if isinstance(ty, types.Record):
+        return record_struct_name(ty)
+    raise UnsupportedType(
+        f"{ty} has no C++ counterpart here; use an integer, float32/float64, bool, or a numpy record dtype"
+    )
+
+
+def short_name(ty: types.Type) -> str:
+    """A compact readable token for symbol names: i32, u8, f64, b1, rec_3fa2c1."""
+    if ty in _SCALARS:
+        if ty == types.boolean:
+            return "b1"
+        kind = "f" if isinstance(ty, types.Float) else ("u" if not ty.signed else "i")
+        return f"{kind}{ty.bitwidth}"
+    if isinstance(ty, types.Record):
+        return record_struct_name(ty).replace("cub_coop_", "")
+    raise UnsupportedType(f"{ty} has no C++ counterpart here")
+
+
+def record_struct_name(rec: types.Record) -> str:
+    digest = hashlib.sha1(str(as_dtype(rec).descr).encode() + str(rec.size).encode()).hexdigest()[:8]
+    return f"cub_coop_rec_{digest}"
+
+
+def record_definition(rec: types.Record) -> str:
+    """A C++ struct laid out exactly like the numpy record, with checks on size and offsets."""
+    name = record_struct_name(rec)
+    fields, checks = [], []
+    for fname, (fty, offset) in rec.fields.items():
+        if isinstance(fty, types.NestedArray):
+            fields.append(f"  {cxx_name(fty.dtype)} {fname}[{fty.nitems}];")
+        else:
+            fields.append(f"  {cxx_name(fty)} {fname};")
+        checks.append(f"static_assert(offsetof({name}, {fname}) == {offset}, \"field {fname} of the record is not at offset {offset}: use an aligned numpy dtype (align=True)\");")
+    align = rec.alignof if getattr(rec, "aligned", False) else 1
+    body = "\n".join(fields)
+    lines = [f"struct alignas({max(align, 1)}) {name} {{\n{body}\n}};"]
+    lines.append(f"static_assert(sizeof({name}) == {rec.size}, \"record size mismatch: use an aligned numpy dtype (align=True)\");")
+    lines.extend(checks)
+    return "\n".join(lines)
+
+
+def records_in(ty: types.Type) -> list[types.Record]:
+    return [ty] if isinstance(ty, types.Record) else []

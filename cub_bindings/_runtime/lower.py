@@ -1,0 +1,143 @@
+"""Lowering: emit the LLVM call of a shim and the C-ABI wrappers of Python operators."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from llvmlite import ir
+from numba.cuda import cgutils, types
+
+from cub_bindings._runtime import render
+from cub_bindings._runtime.resolve import CallPlan, OpPlan
+from cub_bindings._runtime.shims import shimset_for
+
+_i8p = ir.IntType(8).as_pointer()
+_i32 = ir.IntType(32)
+_op_names: dict = {}
+_op_counter: dict[str, itertools.count] = {}
+_op_keep: list = []
+_op_lock = threading.Lock()
+
+
+def _op_symbol(op: OpPlan) -> str:
+    """A stable, readable name per (device function object, signature, operand types)."""
+    fn = op.numba_type.fn_type if op.kind == "stateful" else op.numba_type
+    disp = fn.dispatcher
+    key = (id(disp), op.kind, str(op.fn_sig), tuple(map(str, op.operand_types)), str(op.return_type))
+    with _op_lock:
+        name = _op_names.get(key)
+        if name is None:
+            base = getattr(disp.py_func, "__name__", "fn")
+            n = next(_op_counter.setdefault(base, itertools.count()))
+            name = _op_names[key] = f"cub_coop_op_{base}_{n}"
+            _op_keep.append(disp)  # keep id() unique for the life of the process
+    return name
+
+
+def _data_ptr(context, builder, ty, val):
+    return builder.bitcast(cgutils.create_struct_proxy(ty)(context, builder, value=val).data, _i8p)
+
+
+def _spill(context, builder, ty, val):
+    """Address of a copy of ``val`` in its data representation."""
+    slot = cgutils.alloca_once(builder, context.get_data_type(ty))
+    builder.store(context.data_model_manager[ty].as_data(builder, val), slot)
+    return builder.bitcast(slot, _i8p)
+
+
+def _load(context, builder, ty, ptr):
+    raw = builder.load(builder.bitcast(ptr, context.get_data_type(ty).as_pointer()))
+    return context.data_model_manager[ty].from_data(builder, raw)
+
+
+def _trap(builder):
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), []), "llvm.trap")
+    builder.call(fn, [])
+
+
+def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
+    """``void symbol(void* ret, [void* state,] const void* x0, ...)`` calling the device function."""
+    if symbol in module.globals:
+        return
+    n = len(op.operand_types)
+    extra = 1 if op.kind == "stateful" else 0
+    fnty = ir.FunctionType(ir.VoidType(), [_i8p] * (1 + extra + n))
+    fn = ir.Function(module, fnty, symbol)
+    fn.linkage = "weak_odr"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    sig = op.fn_sig
+    vals = []
+    if op.kind == "stateful":
+        st = op.numba_type
+        obj = _load(context, b, st, fn.args[1])
+        vals.append(cgutils.create_struct_proxy(st)(context, b, value=obj).state)
+    for i, t in enumerate(op.operand_types):
+        vals.append(_load(context, b, t, fn.args[1 + extra + i]))
+    vals = [context.cast(b, v, f, t) for v, f, t in zip(vals, [*( [op.numba_type.state_type] if extra else []), *op.operand_types], sig.args)]
+    fn_type = op.numba_type.fn_type if op.kind == "stateful" else op.numba_type
+    impl = context.get_function(fn_type, sig)
+    res = impl(b, vals)
+    res = context.cast(b, res, sig.return_type, op.return_type)
+    b.store(context.data_model_manager[op.return_type].as_data(b, res),
+            b.bitcast(fn.args[0], context.get_data_type(op.return_type).as_pointer()))
+    b.ret_void()
+
+
+def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, *, ctor_ts=None):
+    """Add the shim for ``plan`` to this library's ShimSet and call it; returns the result value."""
+    shimset = shimset_for(context)
+    op_symbols = {}
+    for ap in plan.supplied:
+        if ap.op is not None and ap.op.kind != "cxx":
+            op_symbols[ap.param.name] = sym = _op_symbol(ap.op)
+            define_op_wrapper(context, ap.op, sym, builder.module)
+    ctor = ctor_ts is not None
+    symbol, code, preamble = render.render_call(plan, op_symbols, ctor=ctor)
+    sp = plan.specialization
+    headers = [sp.spec.header] + [ap.numba_type.specialization.spec.header for ap in plan.supplied if ap.param.role == "extractor"]
+    shimset.add(symbol, code, headers=headers, preamble=preamble, layouts=[f"typename {sp.cxx}::TempStorage"])
+
+    by_id = {id(ap): v for ap, v in zip(plan.supplied, arg_vals)}
+    ptrs = []
+    for ap in render.runtime_args(plan):
+        val, ty, role = by_id[id(ap)], ap.numba_type, ap.param.role
+        if role in ("array", "range", "carray", "ref", "iterator"):
+            if ap.check_length is not None:
+                nitems = cgutils.create_struct_proxy(ty)(context, builder, value=val).nitems
+                with builder.if_then(builder.icmp_signed("<", nitems, nitems.type(ap.check_length)), likely=False):
+                    _trap(builder)
+            ptrs.append(_data_ptr(context, builder, ty, val))
+        elif role == "value":
+            ptrs.append(_spill(context, builder, ap.elem, context.cast(builder, val, ty, ap.elem)))
+        else:  # extractor objects and stateful operators: their struct, by address
+            ptrs.append(_spill(context, builder, ty, val))
+    ret_slot = None
+    if plan.return_type is not None:
+        ret_slot = cgutils.alloca_once(builder, context.get_data_type(plan.return_type))
+    lead = [builder.bitcast(ret_slot, _i8p) if ret_slot is not None else _i8p(None), self_ptr, self_index]
+    if ctor:
+        lead += list(ctor_ts)
+    fnty = ir.FunctionType(ir.VoidType(), [x.type for x in lead] + [_i8p] * len(ptrs))
+    fn = cgutils.get_or_insert_function(builder.module, fnty, symbol)
+    builder.call(fn, lead + ptrs)
+    if ret_slot is not None:
+        return _load(context, builder, plan.return_type, ret_slot)
+    return None
+
+
+def emit_temp_storage(context, builder, sp, count: int):
+    from cub_bindings._runtime.shims import digest
+
+    shimset = shimset_for(context)
+    symbol = f"cub_coop_ts__{sp.short}__{shimset.tag}_{shimset.next_site()}"
+    shimset.add(symbol, render.render_temp_storage(sp, count, symbol), headers=[sp.spec.header],
+                preamble=render._records(*[v for _, v in sp.args]), layouts=[f"typename {sp.cxx}::TempStorage"])
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_i8p, []), symbol)
+    return builder.call(fn, [])
+
+
+def persistent_buffer(builder):
+    buf = cgutils.alloca_once(builder, ir.ArrayType(ir.IntType(8), render.MAX_PERSISTENT_BYTES))
+    buf.align = render.MAX_PERSISTENT_ALIGN
+    return builder.bitcast(buf, _i8p)

@@ -1,0 +1,109 @@
+"""Debugging: see the shim C++, LTOIR sizes and SASS behind a kernel, with or without a GPU.
+
+    from cub_bindings.inspect import build_kernel
+    b = build_kernel(my_kernel, (int32[::1], int32[::1]), cc=(9, 0))
+    print(b.shim_source)      # the C++ NVRTC compiled (one translation unit per code library)
+    print(b.ltoir_sizes)      # {"kernel": bytes, "cub-coop-shims-…": bytes}
+    print(b.sass())           # nvdisasm of the linked cubin (pip install nvidia-cuda-nvdisasm)
+
+``build_kernel`` compiles the Python function as a kernel for an explicit compute
+capability (``numba.cuda.compiler.compile_all``: no GPU needed), compiles the shims with
+NVRTC, and links everything to a cubin with nvJitLink. For an already launched
+``@cuda.jit`` dispatcher use ``shim_sources(dispatcher)``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cub_bindings._runtime.nvrtc_service import link_cubin
+from cub_bindings._runtime.shims import ShimLTOIR
+
+
+@dataclass
+class KernelBuild:
+    kernel_ltoir: bytes
+    shims: list = field(default_factory=list)  # ShimLTOIR objects (each: .shimset, .data)
+    arch: str = "sm_90"
+    _cubin: bytes | None = None
+
+    @property
+    def shim_source(self) -> str:
+        return "\n// ----\n".join(s.shimset.source() for s in self.shims)
+
+    @property
+    def ltoir_sizes(self) -> dict[str, int]:
+        sizes = {"kernel": len(self.kernel_ltoir)}
+        for s in self.shims:
+            sizes[s.name] = len(s.data)
+        return sizes
+
+    @property
+    def cubin(self) -> bytes:
+        if self._cubin is None:
+            self._cubin = link_cubin([self.kernel_ltoir, *[bytes(s.data) for s in self.shims]], arch=self.arch)
+        return self._cubin
+
+    def sass(self) -> str:
+        return disassemble(self.cubin)
+
+
+def build_kernel(pyfunc, argtypes, cc=(9, 0)) -> KernelBuild:
+    from numba.cuda.compiler import compile_all
+
+    arch = f"sm_{cc[0]}{cc[1]}"
+    prev = os.environ.get("CUB_COOP_ARCH")
+    os.environ["CUB_COOP_ARCH"] = arch
+    try:
+        fn = getattr(pyfunc, "py_func", pyfunc)
+        codes, _ = compile_all(fn, tuple(argtypes), device=False, abi="numba", cc=cc, output="ltoir")
+        shims = [c for c in codes if isinstance(c, ShimLTOIR)]
+        for s in shims:
+            s.data  # compile now, for the requested arch
+        others = [c for c in codes if not isinstance(c, ShimLTOIR)]
+        kernel = others[0] if isinstance(others[0], bytes) else bytes(others[0].data)
+        return KernelBuild(kernel, shims, arch)
+    finally:
+        if prev is None:
+            os.environ.pop("CUB_COOP_ARCH", None)
+        else:
+            os.environ["CUB_COOP_ARCH"] = prev
+
+
+def shim_sources(dispatcher) -> dict:
+    """{signature: shim C++} for every compiled specialization of a ``@cuda.jit`` kernel."""
+    from cub_bindings._runtime.shims import shimsets_of
+
+    out = {}
+    for sig, kernel in dispatcher.overloads.items():
+        lib = getattr(kernel, "library", None) or getattr(kernel, "_codelibrary", None)
+        out[sig] = "\n// ----\n".join(s.source() for s in shimsets_of(lib))
+    return out
+
+
+def find_nvdisasm() -> str | None:
+    exe = shutil.which("nvdisasm")
+    if exe:
+        return exe
+    try:
+        import nvidia.cu13 as cu13  # nvidia-cuda-nvdisasm wheel
+
+        cand = Path(next(iter(cu13.__path__))) / "bin" / "nvdisasm"
+        return str(cand) if cand.is_file() else None
+    except Exception:
+        return None
+
+
+def disassemble(cubin: bytes) -> str:
+    exe = find_nvdisasm()
+    if exe is None:
+        raise RuntimeError("nvdisasm not found: `pip install nvidia-cuda-nvdisasm` (or put CUDA's bin/ on PATH)")
+    with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
+        f.write(cubin)
+        f.flush()
+        return subprocess.run([exe, "-c", f.name], check=True, capture_output=True, text=True).stdout
