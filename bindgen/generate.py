@@ -31,7 +31,8 @@ def load_overrides(path: Path = OVERRIDES) -> dict:
             data = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BindgenError(f"cannot read {path}: {exc}") from None
-    for key in ("primitives", "value_classes", "functors", "iterators", "ranges", "extractors", "unbound_params", "type_defaults"):
+    for key in ("primitives", "value_classes", "functors", "iterators", "ranges", "extractors", "unbound_params",
+                "type_defaults", "deleted_default_constructors", "keys_only"):
         if key not in data:
             raise BindgenError(f"{path}: missing table or key {key!r}")
     return data
@@ -165,7 +166,10 @@ def _overload(ctx: _Ctx, m: ir.Method, index: int) -> S.Overload:
         pass
     intents = _intents(m.doc)
     params = tuple(_param(ctx, p, intents) for p in m.params if _base(p.type) != "TempStorage")
+    keys_only = ctx.ov["keys_only"].get(ctx.prim.name)
+    requires = (keys_only,) if keys_only and m.kind == "method" and all(p.elem != keys_only for p in params) else ()
     return S.Overload(
+        requires_default=requires,
         name=m.name,
         params=params,
         template_params=_tparams(m.template_params, ctx.enums, ctx.ov),
@@ -209,7 +213,7 @@ def build_spec(prim: ir.Primitive, snap: ir.Snapshot, ov: dict, value_class: boo
         cub_version=snap.cub_version,
         template_params=_tparams(prim.template_params, snap.enums, ov),
         has_temp_storage=prim.temp_storage is not None,
-        default_constructible=has_default or not prim.constructors,
+        default_constructible=(has_default or not prim.constructors) and prim.name not in ov["deleted_default_constructors"],
         constructors=tuple(ctors),
         methods=tuple(methods),
         unbound=tuple(unbound),
@@ -269,10 +273,17 @@ def render_enums(snap: ir.Snapshot, ir_name: str) -> str:
     for name in sorted(snap.enums):
         e = snap.enums[name]
         out.append(f"\n\nclass {name}(CubEnum, cxx={e.qualname!r}):\n")
-        out.append(f'    """{summary(e.doc) or e.qualname}"""\n\n')
+        doc = (summary(e.doc) or e.qualname).replace("\\", "\\\\")
+        out.append(f'    """{doc}"""\n\n')
         for v in e.values:
             out.append(f"    {v.name} = {v.value}\n")
-    out.append("\n\n__all__ = " + repr(sorted(snap.enums)) + "\n")
+    out.append("\n\n# CUB's enumerators are also reachable unqualified (cub::BLOCK_SCAN_RAKING), like in C++.\n")
+    members = []
+    for name in sorted(snap.enums):
+        for v in snap.enums[name].values:
+            out.append(f"{v.name} = {name}.{v.name}\n")
+            members.append(v.name)
+    out.append("\n__all__ = " + repr(sorted(snap.enums) + members) + "\n")
     return "".join(out)
 
 

@@ -83,6 +83,9 @@ SPEC = ClassSpec(
             ),
             doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys.',
             index=1,
+            requires_default=(
+                'ValueT',
+            ),
         ),
         Overload(
             name='SortBlockedToStriped',
@@ -127,6 +130,9 @@ SPEC = ClassSpec(
             ),
             doc='Performs an ascending radix sort across a :ref:`blocked arrangement <flexible-data-arrangement>` of keys, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
             index=1,
+            requires_default=(
+                'ValueT',
+            ),
         ),
         Overload(
             name='SortDescending',
@@ -171,6 +177,9 @@ SPEC = ClassSpec(
             ),
             doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys.',
             index=1,
+            requires_default=(
+                'ValueT',
+            ),
         ),
         Overload(
             name='SortDescendingBlockedToStriped',
@@ -215,6 +224,9 @@ SPEC = ClassSpec(
             ),
             doc='Performs a descending radix sort across a :ref:`blocked arrangement <flexible-data-arrangement>` of keys, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
             index=1,
+            requires_default=(
+                'ValueT',
+            ),
         ),
     ),
     unbound=(

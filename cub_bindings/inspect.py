@@ -14,12 +14,14 @@ NVRTC, and links everything to a cubin with nvJitLink. For an already launched
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from cub_bindings._runtime.nvrtc_service import link_cubin
 from cub_bindings._runtime.shims import ShimLTOIR
@@ -53,26 +55,45 @@ class KernelBuild:
         return disassemble(self.cubin)
 
 
+@contextlib.contextmanager
+def _device_functions_without_gpu(cc):
+    """numba-cuda compiles ``@cuda.jit(device=True)`` callees for ``get_current_device()``'s
+    compute capability, which fails without a driver; for an explicit-arch build, use ``cc``."""
+    from numba import cuda
+    from numba.cuda import dispatcher
+
+    if cuda.is_available():
+        yield
+        return
+    original = dispatcher.get_current_device
+    dispatcher.get_current_device = lambda: SimpleNamespace(compute_capability=tuple(cc))
+    try:
+        yield
+    finally:
+        dispatcher.get_current_device = original
+
+
 def build_kernel(pyfunc, argtypes, cc=(9, 0)) -> KernelBuild:
     from numba.cuda.compiler import compile_all
 
     arch = f"sm_{cc[0]}{cc[1]}"
     prev = os.environ.get("CUB_COOP_ARCH")
     os.environ["CUB_COOP_ARCH"] = arch
-    try:
-        fn = getattr(pyfunc, "py_func", pyfunc)
-        codes, _ = compile_all(fn, tuple(argtypes), device=False, abi="numba", cc=cc, output="ltoir")
-        shims = [c for c in codes if isinstance(c, ShimLTOIR)]
-        for s in shims:
-            s.data  # compile now, for the requested arch
-        others = [c for c in codes if not isinstance(c, ShimLTOIR)]
-        kernel = others[0] if isinstance(others[0], bytes) else bytes(others[0].data)
-        return KernelBuild(kernel, shims, arch)
-    finally:
-        if prev is None:
-            os.environ.pop("CUB_COOP_ARCH", None)
-        else:
-            os.environ["CUB_COOP_ARCH"] = prev
+    with _device_functions_without_gpu(cc):
+        try:
+            fn = getattr(pyfunc, "py_func", pyfunc)
+            codes, _ = compile_all(fn, tuple(argtypes), device=False, abi="numba", cc=cc, output="ltoir")
+            shims = [c for c in codes if isinstance(c, ShimLTOIR)]
+            for s in shims:
+                s.data  # compile now, for the requested arch
+            others = [c for c in codes if not isinstance(c, ShimLTOIR)]
+            kernel = others[0] if isinstance(others[0], bytes) else bytes(others[0].data)
+            return KernelBuild(kernel, shims, arch)
+        finally:
+            if prev is None:
+                os.environ.pop("CUB_COOP_ARCH", None)
+            else:
+                os.environ["CUB_COOP_ARCH"] = prev
 
 
 def shim_sources(dispatcher) -> dict:

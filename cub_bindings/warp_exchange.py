@@ -27,7 +27,7 @@ SPEC = ClassSpec(
         ),
     ),
     has_temp_storage=True,
-    default_constructible=True,
+    default_constructible=False,
     methods=(
         Overload(
             name='BlockedToStriped',

@@ -22,7 +22,7 @@ SPEC = ClassSpec(
         TParam(name='ValueT', kind='type', default='::cub::NullType'),
     ),
     has_temp_storage=True,
-    default_constructible=True,
+    default_constructible=False,
     methods=(
         Overload(
             name='Sort',

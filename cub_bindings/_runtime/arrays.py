@@ -11,7 +11,7 @@ from __future__ import annotations
 from numba.cuda.core.errors import TypingError
 from numba.cuda import types
 from numba.cuda.cudadrv import nvvm
-from numba.cuda.cudaimpl import _generic_array
+from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
 from numba.cuda.datamodel.models import ArrayModel
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
@@ -97,7 +97,7 @@ for _func, _space, _addr in ((local_array, "local", nvvm.ADDRSPACE_LOCAL), (shar
         aryty = sig.return_type
         align = sig.args[2].literal_value if len(sig.args) > 2 and isinstance(sig.args[2], types.IntegerLiteral) else None
         return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,
-                              symbol_name=f"_cub_coop_{_space}array", addrspace=_addr, alignment=align)
+                              symbol_name=_get_unique_smem_id("_cub_coop_smem") if _space == "shared" else "_cub_coop_larray", addrspace=_addr, alignment=align)
 
     lowering_registry.lower(_func, types.IntegerLiteral, types.Any)(_impl)
     lowering_registry.lower(_func, types.IntegerLiteral, types.Any, types.Any)(_impl)

@@ -380,7 +380,7 @@ def _lower_method(attr):
         inst, argtys = sig.args[0], sig.args[1:]
         plan = _PLANS[(inst, attr, tuple(argtys))]
         obj = cgutils.create_struct_proxy(inst)(context, builder, value=args[0])
-        res = lower.emit_call(context, builder, plan, obj.ptr, obj.index, list(args[1:]))
+        res = lower.emit_call(context, builder, plan, obj.ptr, obj.index, list(args[1:])[: len(plan.supplied)])
         return res if res is not None else context.get_dummy_value()
 
     return impl

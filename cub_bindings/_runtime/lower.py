@@ -74,10 +74,14 @@ def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
         vals.append(cgutils.create_struct_proxy(st)(context, b, value=obj).state)
     for i, t in enumerate(op.operand_types):
         vals.append(_load(context, b, t, fn.args[1 + extra + i]))
-    vals = [context.cast(b, v, f, t) for v, f, t in zip(vals, [*( [op.numba_type.state_type] if extra else []), *op.operand_types], sig.args)]
+    sources = ([op.numba_type.state_type] if extra else []) + list(op.operand_types)
+    vals = [context.cast(b, v, f, t) for v, f, t in zip(vals, sources, sig.args)]
     fn_type = op.numba_type.fn_type if op.kind == "stateful" else op.numba_type
-    impl = context.get_function(fn_type, sig)
-    res = impl(b, vals)
+    cres = fn_type.dispatcher.overloads[tuple(sig.args)]
+    context.active_code_library.add_linking_library(cres.library)
+    callee = cres.fndesc.declare_function(module)
+    # status ignored: device functions report no exceptions outside debug mode
+    _status, res = cres.fndesc.call_conv.call_function(b, callee, sig.return_type, sig.args, vals)
     res = context.cast(b, res, sig.return_type, op.return_type)
     b.store(context.data_model_manager[op.return_type].as_data(b, res),
             b.bitcast(fn.args[0], context.get_data_type(op.return_type).as_pointer()))

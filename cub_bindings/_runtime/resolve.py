@@ -224,6 +224,9 @@ class _Matcher:
 
     # ---------------------------------------------------------------- main
     def run(self) -> CallPlan:
+        for name in self.ov.requires_default:
+            if self.sp.value(name) is not None:
+                raise NoMatch(f"keys-only overload: CUB requires {name} to keep its default (specialize without {name})")
         params = self.ov.params
         if len(self.args) > len(params):
             raise NoMatch(f"takes at most {len(params)} arguments, got {len(self.args)}")
@@ -262,7 +265,8 @@ class _Matcher:
         ret = None
         if self.ov.returns:
             ret = self.elem(self.ov.returns)
-        supplied = [a.param.name for a in out if a.numba_type is not None]
+        # explicit template arguments (ITEMS_PER_THREAD=4) come last; lowering ignores them
+        supplied = [a.param.name for a in out if a.numba_type is not None] + list(self.explicit)
         pysig = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in supplied])
         return CallPlan(self.sp, self.mode, self.ov, out, ret, dict(self.explicit), pysig)
 

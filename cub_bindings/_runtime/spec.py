@@ -53,6 +53,7 @@ class Overload:
     returns: str | None = None  # None for void; else a template parameter name or builtin
     doc: str = ""
     index: int = 0  # position among the overloads of the same name, for symbol names
+    requires_default: tuple[str, ...] = ()  # class template parameters that must keep their default
 
 
 @dataclass(frozen=True)
