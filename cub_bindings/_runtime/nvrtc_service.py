@@ -85,7 +85,10 @@ def _options(arch: str):
     from cuda.core import ProgramOptions
 
     # link_time_optimization is required: without -dlto, compile("ltoir") returns 0 bytes.
-    return ProgramOptions(arch=arch, std="c++17", include_path=list(include_dirs()), link_time_optimization=True)
+    # device_as_default_execution_space (-default-device): NVRTC 13.0 rejects CUB 3.5's
+    # unannotated lambdas (WarpReduceBatched) as host code in JIT mode.
+    return ProgramOptions(arch=arch, std="c++17", include_path=list(include_dirs()), link_time_optimization=True,
+                          device_as_default_execution_space=True)
 
 
 def compile_shims(

@@ -1,0 +1,121 @@
+"""GPU throughput: BlockLoad -> BlockScan::ExclusiveSum -> BlockStore, numba + cub_bindings vs CUDA C++/CUB.
+
+    bash scripts/gpu_bench.sh            # on the device machine (see the script)
+
+One tile of BLOCK*ITEMS int32 per thread block over 2^28 int32 (1 GiB in, 1 GiB out).
+The C++ reference (benchmarks/pipeline_cub.cu) is built with nvcc against the same CCCL
+headers in the same run. Both are timed with CUDA events (median of --reps launches
+after a warm-up); a device-to-device copy of the same size is timed for context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba import cuda
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import cub_bindings as cb  # noqa: E402
+
+BLOCK, ITEMS = 256, 8
+
+
+@cuda.jit
+def pipeline(d_in, d_out):
+    offset = cuda.blockIdx.x * (BLOCK * ITEMS)
+    items = cb.local_array(ITEMS, numba.int32)
+    cb.BlockLoad(np.int32, BLOCK, ITEMS, cb.BLOCK_LOAD_WARP_TRANSPOSE).Load(d_in[offset:], items)
+    cuda.syncthreads()
+    cb.BlockScan(np.int32, BLOCK, cb.BLOCK_SCAN_WARP_SCANS).ExclusiveSum(items, items)
+    cuda.syncthreads()
+    cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE).Store(d_out[offset:], items)
+
+
+def time_launches(launch, reps: int) -> list[float]:
+    launch()
+    cuda.synchronize()
+    out = []
+    for _ in range(reps):
+        a, b = cuda.event(), cuda.event()
+        a.record()
+        launch()
+        b.record()
+        b.synchronize()
+        out.append(cuda.event_elapsed_time(a, b))
+    return out
+
+
+def build_reference(work: Path) -> Path:
+    nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"
+    if not Path(nvcc).exists():
+        raise SystemExit("bench_pipeline: nvcc not found (PATH or /usr/local/cuda/bin)")
+    from cub_bindings._runtime.nvrtc_service import include_dirs
+
+    exe = work / "pipeline_cub"
+    cmd = [nvcc, "-O3", "-std=c++17", "-arch=sm_90", f"-DBLOCK={BLOCK}", f"-DITEMS={ITEMS}",
+           f"-I{include_dirs()[0]}", str(ROOT / "benchmarks" / "pipeline_cub.cu"), "-o", str(exe)]
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--log2n", type=int, default=28)
+    ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3, help="alternate numba / C++ this many times")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    n = 1 << args.log2n
+    work = Path(os.environ.get("OUT", "/tmp"))
+    exe = build_reference(work)
+
+    h = np.random.default_rng(0).integers(-100, 100, n, dtype=np.int32)
+    d_in, d_out = cuda.to_device(h), cuda.device_array(n, np.int32)
+    blocks = n // (BLOCK * ITEMS)
+    t0 = time.perf_counter()
+    pipeline[blocks, BLOCK](d_in, d_out)
+    cuda.synchronize()
+    first_launch_s = time.perf_counter() - t0
+    check = 1 << 20
+    tiles = h[:check].reshape(-1, BLOCK * ITEMS)
+    np.testing.assert_array_equal(d_out[:check].copy_to_host().reshape(tiles.shape), np.cumsum(tiles, 1) - tiles)
+
+    d_copy = cuda.device_array(n, np.int32)
+    numba_ms, cub_ms, copy_ms = [], [], []
+    for _ in range(args.rounds):
+        numba_ms += time_launches(lambda: pipeline[blocks, BLOCK](d_in, d_out), args.reps)
+        res = json.loads(subprocess.run([str(exe), str(n), str(args.reps)], check=True, capture_output=True, text=True).stdout)
+        assert res["error"] == "no error", res
+        cub_ms.append(res["median_ms"])
+        copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps)
+    nbytes = 2 * n * 4
+    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("cub", cub_ms), ("copy", copy_ms))}
+    result = {
+        "device": cuda.get_current_device().name.decode() if isinstance(cuda.get_current_device().name, bytes) else cuda.get_current_device().name,
+        "n": n, "block": BLOCK, "items_per_thread": ITEMS,
+        "numba_cub_bindings_ms": med["numba"], "cuda_cpp_cub_ms": med["cub"], "d2d_copy_ms": med["copy"],
+        "numba_TBps": nbytes / med["numba"] / 1e9, "cub_TBps": nbytes / med["cub"] / 1e9, "copy_TBps": nbytes / med["copy"] / 1e9,
+        "ratio_numba_over_cub_time": med["numba"] / med["cub"],
+        "first_launch_s (compile incl.)": first_launch_s,
+        "date": time.strftime("%Y-%m-%d"), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
+    }
+    print(json.dumps(result, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
