@@ -33,8 +33,7 @@ import cub_bindings as cb  # noqa: E402
 BLOCK, ITEMS = 256, 8
 
 
-@cuda.jit
-def pipeline(d_in, d_out):
+def pipeline_body(d_in, d_out):
     offset = cuda.blockIdx.x * (BLOCK * ITEMS)
     items = cb.local_array(ITEMS, numba.int32)
     cb.BlockLoad(np.int32, BLOCK, ITEMS, cb.BLOCK_LOAD_WARP_TRANSPOSE).Load(d_in[offset:], items)
@@ -42,6 +41,15 @@ def pipeline(d_in, d_out):
     cb.BlockScan(np.int32, BLOCK, cb.BLOCK_SCAN_WARP_SCANS).ExclusiveSum(items, items)
     cuda.syncthreads()
     cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE).Store(d_out[offset:], items)
+
+
+pipeline = cuda.jit(pipeline_body)
+# the C++ kernel declares __launch_bounds__(BLOCK); numba-cuda 0.30 can say the same
+pipeline_lb = cuda.jit(launch_bounds=BLOCK)(pipeline_body)
+
+
+def _one(v):
+    return next(iter(v.values())) if isinstance(v, dict) else v
 
 
 def time_launches(launch, reps: int) -> list[float]:
@@ -65,10 +73,11 @@ def build_reference(work: Path) -> Path:
     from cub_bindings._runtime.nvrtc_service import include_dirs
 
     exe = work / "pipeline_cub"
-    cmd = [nvcc, "-O3", "-std=c++17", "-arch=sm_90", f"-DBLOCK={BLOCK}", f"-DITEMS={ITEMS}",
+    cmd = [nvcc, "-O3", "-Xptxas=-v", "-std=c++17", "-arch=sm_90", f"-DBLOCK={BLOCK}", f"-DITEMS={ITEMS}",
            f"-I{include_dirs()[0]}", str(ROOT / "benchmarks" / "pipeline_cub.cu"), "-o", str(exe)]
-    subprocess.run(cmd, check=True)
-    return exe
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    usage = [ln.strip() for ln in out.stderr.splitlines() if "registers" in ln]
+    return exe, usage[-1] if usage else ""
 
 
 def main() -> None:
@@ -80,7 +89,7 @@ def main() -> None:
     args = ap.parse_args()
     n = 1 << args.log2n
     work = Path(os.environ.get("OUT", "/tmp"))
-    exe = build_reference(work)
+    exe, cpp_usage = build_reference(work)
 
     h = np.random.default_rng(0).integers(-100, 100, n, dtype=np.int32)
     d_in, d_out = cuda.to_device(h), cuda.device_array(n, np.int32)
@@ -94,21 +103,27 @@ def main() -> None:
     np.testing.assert_array_equal(d_out[:check].copy_to_host().reshape(tiles.shape), np.cumsum(tiles, 1) - tiles)
 
     d_copy = cuda.device_array(n, np.int32)
-    numba_ms, cub_ms, copy_ms = [], [], []
+    numba_ms, numba_lb_ms, cub_ms, copy_ms = [], [], [], []
     for _ in range(args.rounds):
         numba_ms += time_launches(lambda: pipeline[blocks, BLOCK](d_in, d_out), args.reps)
+        numba_lb_ms += time_launches(lambda: pipeline_lb[blocks, BLOCK](d_in, d_out), args.reps)
         res = json.loads(subprocess.run([str(exe), str(n), str(args.reps)], check=True, capture_output=True, text=True).stdout)
         assert res["error"] == "no error", res
         cub_ms.append(res["median_ms"])
         copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps)
     nbytes = 2 * n * 4
-    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("cub", cub_ms), ("copy", copy_ms))}
+    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("numba_lb", numba_lb_ms), ("cub", cub_ms), ("copy", copy_ms))}
     result = {
         "device": cuda.get_current_device().name.decode() if isinstance(cuda.get_current_device().name, bytes) else cuda.get_current_device().name,
         "n": n, "block": BLOCK, "items_per_thread": ITEMS,
-        "numba_cub_bindings_ms": med["numba"], "cuda_cpp_cub_ms": med["cub"], "d2d_copy_ms": med["copy"],
-        "numba_TBps": nbytes / med["numba"] / 1e9, "cub_TBps": nbytes / med["cub"] / 1e9, "copy_TBps": nbytes / med["copy"] / 1e9,
+        "numba_cub_bindings_ms": med["numba"], "numba_launch_bounds_ms": med["numba_lb"],
+        "cuda_cpp_cub_ms": med["cub"], "d2d_copy_ms": med["copy"],
+        "numba_TBps": nbytes / med["numba"] / 1e9, "numba_launch_bounds_TBps": nbytes / med["numba_lb"] / 1e9, "cub_TBps": nbytes / med["cub"] / 1e9, "copy_TBps": nbytes / med["copy"] / 1e9,
         "ratio_numba_over_cub_time": med["numba"] / med["cub"],
+        "ratio_numba_launch_bounds_over_cub_time": med["numba_lb"] / med["cub"],
+        "cpp_ptxas_usage": cpp_usage,
+        "registers": {"numba": _one(pipeline.get_regs_per_thread()), "numba_launch_bounds": _one(pipeline_lb.get_regs_per_thread())},
+        "shared_bytes": {"numba": _one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": _one(pipeline_lb.get_shared_mem_per_block())},
         "first_launch_s (compile incl.)": first_launch_s,
         "date": time.strftime("%Y-%m-%d"), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
     }

@@ -200,7 +200,7 @@ def cmd_coverage(args) -> int:
     specs = build_all(snap, load_overrides())
     rows, gaps = coverage_rows(snap, specs)
     print(f"CUB {snap.cub_version}: bindings for {len(rows)} class templates")
-    print(_table(["primitive", "scope", "bound", "overloads", "not bound", "complete"], rows))
+    print(_table(["primitive", "scope", "bound", "overloads", "not bound", "accounted"], rows))
     bound = sum(int(r[2]) for r in rows)
     total = sum(int(r[3]) for r in rows)
     print(f"\n{bound} of {total} overloads bound; {len(gaps)} not bound, each with its reason:")
