@@ -43,7 +43,26 @@ def pipeline_body(d_in, d_out):
     cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE).Store(d_out[offset:], items)
 
 
+BL = cb.BlockLoad(np.int32, BLOCK, ITEMS, cb.BLOCK_LOAD_WARP_TRANSPOSE)
+BS = cb.BlockScan(np.int32, BLOCK, cb.BLOCK_SCAN_WARP_SCANS)
+BT = cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE)
+NBYTES = max(s.temp_storage_bytes for s in (BL, BS, BT))  # one NVRTC query, cached
+
+
+def pipeline_shared_body(d_in, d_out):
+    """As the C++ kernel: the three TempStorages share one shared-memory buffer."""
+    buf = cb.shared_array(NBYTES, np.uint8, alignment=16)
+    offset = cuda.blockIdx.x * (BLOCK * ITEMS)
+    items = cb.local_array(ITEMS, numba.int32)
+    BL(BL.TempStorage(buf)).Load(d_in[offset:], items)
+    cuda.syncthreads()
+    BS(BS.TempStorage(buf)).ExclusiveSum(items, items)
+    cuda.syncthreads()
+    BT(BT.TempStorage(buf)).Store(d_out[offset:], items)
+
+
 pipeline = cuda.jit(pipeline_body)
+pipeline_shared = cuda.jit(pipeline_shared_body)
 # the C++ kernel declares __launch_bounds__(BLOCK); numba-cuda 0.30 can say the same
 pipeline_lb = cuda.jit(launch_bounds=BLOCK)(pipeline_body)
 
@@ -103,16 +122,19 @@ def main() -> None:
     np.testing.assert_array_equal(d_out[:check].copy_to_host().reshape(tiles.shape), np.cumsum(tiles, 1) - tiles)
 
     d_copy = cuda.device_array(n, np.int32)
-    numba_ms, numba_lb_ms, cub_ms, copy_ms = [], [], [], []
+    pipeline_shared[blocks, BLOCK](d_in, d_copy)
+    np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
+    numba_ms, numba_lb_ms, numba_sh_ms, cub_ms, copy_ms = [], [], [], [], []
     for _ in range(args.rounds):
         numba_ms += time_launches(lambda: pipeline[blocks, BLOCK](d_in, d_out), args.reps)
         numba_lb_ms += time_launches(lambda: pipeline_lb[blocks, BLOCK](d_in, d_out), args.reps)
+        numba_sh_ms += time_launches(lambda: pipeline_shared[blocks, BLOCK](d_in, d_out), args.reps)
         res = json.loads(subprocess.run([str(exe), str(n), str(args.reps)], check=True, capture_output=True, text=True).stdout)
         assert res["error"] == "no error", res
         cub_ms.append(res["median_ms"])
         copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps)
     nbytes = 2 * n * 4
-    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("numba_lb", numba_lb_ms), ("cub", cub_ms), ("copy", copy_ms))}
+    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("numba_lb", numba_lb_ms), ("numba_shared", numba_sh_ms), ("cub", cub_ms), ("copy", copy_ms))}
     result = {
         "device": cuda.get_current_device().name.decode() if isinstance(cuda.get_current_device().name, bytes) else cuda.get_current_device().name,
         "n": n, "block": BLOCK, "items_per_thread": ITEMS,
@@ -121,9 +143,12 @@ def main() -> None:
         "numba_TBps": nbytes / med["numba"] / 1e9, "numba_launch_bounds_TBps": nbytes / med["numba_lb"] / 1e9, "cub_TBps": nbytes / med["cub"] / 1e9, "copy_TBps": nbytes / med["copy"] / 1e9,
         "ratio_numba_over_cub_time": med["numba"] / med["cub"],
         "ratio_numba_launch_bounds_over_cub_time": med["numba_lb"] / med["cub"],
+        "numba_shared_buffer_ms": med["numba_shared"], "numba_shared_buffer_TBps": nbytes / med["numba_shared"] / 1e9,
+        "ratio_numba_shared_buffer_over_cub_time": med["numba_shared"] / med["cub"],
         "cpp_ptxas_usage": cpp_usage,
         "registers": {"numba": _one(pipeline.get_regs_per_thread()), "numba_launch_bounds": _one(pipeline_lb.get_regs_per_thread())},
-        "shared_bytes": {"numba": _one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": _one(pipeline_lb.get_shared_mem_per_block())},
+        "shared_bytes": {"numba": _one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": _one(pipeline_lb.get_shared_mem_per_block()),
+                         "numba_shared_buffer": _one(pipeline_shared.get_shared_mem_per_block())},
         "first_launch_s (compile incl.)": first_launch_s,
         "date": time.strftime("%Y-%m-%d"), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
     }

@@ -205,3 +205,37 @@ def test_nvrtc_count_one_per_kernel_without_cache(monkeypatch, tmp_path):
     assert cb.nvrtc_compile_count() - before == 1
     build_kernel(k, (_arr(np.int32),) * 2)  # same shims, warm cache: no NVRTC
     assert cb.nvrtc_compile_count() - before == 1
+
+
+def test_temp_storages_share_a_caller_buffer():
+    BL, BS = cb.BlockLoad(np.int32, 128, 4, cb.BLOCK_LOAD_TRANSPOSE), cb.BlockScan(np.int32, 128)
+    nbytes = max(BL.temp_storage_bytes, BS.temp_storage_bytes)
+
+    def k(d_in, d_out):
+        buf = cb.shared_array(nbytes, np.uint8, alignment=16)
+        items = cb.local_array(4, numba.int32)
+        BL(BL.TempStorage(buf)).Load(d_in, items)
+        cuda.syncthreads()
+        BS(BS.TempStorage(buf)).ExclusiveSum(items, items)
+
+    src = build_kernel(k, (_arr(np.int32),) * 2).shim_source
+    assert f"static_assert(sizeof(TS) <= {nbytes}" in src
+
+
+def test_buffer_too_small_fails_the_compile_with_a_message():
+    BS = cb.BlockScan(np.int32, 128)
+
+    def k(d_in, d_out):
+        buf = cb.shared_array(8, np.uint8, alignment=16)
+        BS(BS.TempStorage(buf)).ExclusiveSum(d_in[0], d_out)
+
+    assert "buffer too small for BlockScan" in _typing_error(k)
+
+
+def test_buffer_must_be_a_shared_byte_array():
+    BS = cb.BlockScan(np.int32, 128)
+
+    def k(d_in, d_out):
+        BS(BS.TempStorage(d_in))
+
+    assert "buffer must be cub_bindings.shared_array" in _typing_error(k)

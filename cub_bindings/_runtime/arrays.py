@@ -8,6 +8,8 @@ works) whose length deduces ``ITEMS_PER_THREAD`` and is checked against class ex
 
 from __future__ import annotations
 
+import inspect
+
 from numba.cuda.core.errors import TypingError
 from numba.cuda import types
 from numba.cuda.cudadrv import nvvm
@@ -22,18 +24,19 @@ from cub_bindings._runtime.registry import lowering_registry, register_model, ty
 class FixedArray(types.Array):
     """A 1-D C-contiguous array of a known length (local or shared memory)."""
 
-    def __init__(self, dtype, length: int, space: str):
-        self.length, self.space = int(length), space
+    def __init__(self, dtype, length: int, space: str, alignment: int | None = None):
+        self.length, self.space, self.alignment = int(length), space, alignment
         super().__init__(dtype, 1, "C", aligned=True)
-        self.name = f"{space}_array({dtype}, {self.length})"
+        align = f", align={alignment}" if alignment else ""
+        self.name = f"{space}_array({dtype}, {self.length}{align})"
 
     @property
     def key(self):
-        return super().key + (self.length, self.space)
+        return super().key + (self.length, self.space, self.alignment)
 
     @property
     def mangling_args(self):
-        return self.__class__.__name__, (self.dtype, self.length, self.space)
+        return self.__class__.__name__, (self.dtype, self.length, self.space, self.alignment)
 
 
 register_model(FixedArray)(ArrayModel)
@@ -84,8 +87,12 @@ def _make_template(func, space):
                 raise TypingError(f"{name}: dtype must be a NumPy/Numba scalar type or record dtype, got {dty}")
             if align is not None and not isinstance(align, (types.IntegerLiteral, types.NoneType)):
                 raise TypingError(f"{name}: alignment must be an integer constant")
-            ret = FixedArray(dtype, shape.literal_value, space)
-            return signature(ret, *[a for a in (shape, dty, align) if a is not None])
+            ret = FixedArray(dtype, shape.literal_value, space,
+                             align.literal_value if isinstance(align, types.IntegerLiteral) else None)
+            given = [(n, a) for n, a in (("shape", shape), ("dtype", dty), ("alignment", align)) if a is not None]
+            sig = signature(ret, *[a for _, a in given])
+            P = inspect.Parameter
+            return sig.replace(pysig=inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n, _ in given]))
 
     return _ArrayTemplate
 

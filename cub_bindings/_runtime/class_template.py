@@ -217,9 +217,24 @@ def _ts_count(kws, where):
     return count.literal_value
 
 
+def _buffer_of(rest, args, owner_is_spec, where):
+    """The ``buffer=`` byte array a TempStorage is placed in (shared with other primitives)."""
+    from cub_bindings._runtime.arrays import FixedArray
+
+    buf = rest.pop("buffer", None)
+    if buf is None and owner_is_spec and args and isinstance(args[0], types.Array):
+        buf, args = args[0], args[1:]
+    if buf is None:
+        return None, args
+    if not isinstance(buf, FixedArray) or buf.dtype != types.uint8 or buf.space != "shared":
+        raise TypingError(f"{where}: buffer must be cub_bindings.shared_array(nbytes, numpy.uint8, alignment=16), got {buf}")
+    return buf, args
+
+
 def _type_factory_call(fnty, context, args, kws):
     owner = fnty.owner
     rest = dict(kws)
+    buf, args = _buffer_of(rest, tuple(args), not isinstance(owner, str), f"{owner!r}.TempStorage")
     if isinstance(owner, str):
         count = _ts_count(rest, f"{owner}.TempStorage")
         try:
@@ -233,6 +248,11 @@ def _type_factory_call(fnty, context, args, kws):
             raise TypingError(f"{owner!r}.TempStorage takes only count=")
     if not sp.spec.has_temp_storage:
         raise TypingError(f"{sp.spec.name} has no TempStorage")
+    if buf is not None:
+        if count != 1:
+            raise TypingError(f"{sp!r}.TempStorage: count and buffer cannot be combined")
+        ts = ntypes.TempStorageType(sp, 1, buffer=(buf.length, buf.alignment or buf.dtype.bitwidth // 8))
+        return _call_sig(ts, [a for a in args] + [buf], {}) if "buffer" not in kws else _call_sig(ts, args, kws)
     return _call_sig(ntypes.TempStorageType(sp, count), args, kws)
 
 
@@ -291,6 +311,11 @@ for _kind in (ntypes.ClassTemplateType, ntypes.SpecializationType):
 def _lower_factory(context, builder, sig, args):
     ts_type = sig.return_type
     out = cgutils.create_struct_proxy(ts_type)(context, builder)
+    if ts_type.buffer is not None:
+        (i, bty), = [(i, t) for i, t in enumerate(sig.args) if isinstance(t, types.Array)]
+        out.ptr = lower.emit_buffer_check(context, builder, ts_type, bty, args[i])
+        out.index = context.get_constant(types.int32, 0)
+        return out._getvalue()
     out.ptr = lower.emit_temp_storage(context, builder, ts_type.specialization, ts_type.count)
     out.index = context.get_constant(types.int32, 0)
     return out._getvalue()

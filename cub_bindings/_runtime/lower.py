@@ -145,3 +145,20 @@ def persistent_buffer(builder):
     buf = cgutils.alloca_once(builder, ir.ArrayType(ir.IntType(8), render.MAX_PERSISTENT_BYTES))
     buf.align = render.MAX_PERSISTENT_ALIGN
     return builder.bitcast(buf, _i8p)
+
+
+def emit_buffer_check(context, builder, ts_type, buf_type, buf_val):
+    """TempStorage placed in a caller's byte buffer: its data pointer, plus a shim whose
+    ``static_assert`` fails the NVRTC compile if the buffer is too small or under-aligned."""
+    sp = ts_type.specialization
+    length, align = ts_type.buffer
+    shimset = shimset_for(context)
+    symbol = f"cub_coop_tscheck__{sp.short}__{length}_{align}"
+    code = (f"// {sp!r}::TempStorage placed in a {length}-byte buffer aligned to {align}\n"
+            f'extern "C" __device__ __attribute__((weak)) void {symbol}() {{\n'
+            f"  using TS = typename {sp.cxx}::TempStorage;\n"
+            f'  static_assert(sizeof(TS) <= {length}, "buffer too small for {sp!r}::TempStorage: size it with .temp_storage_bytes");\n'
+            f'  static_assert(alignof(TS) <= {align}, "buffer under-aligned for {sp!r}::TempStorage: pass alignment=16");\n}}')
+    shimset.add(symbol, code, headers=[sp.spec.header], preamble=render._records(*[v for _, v in sp.args]),
+                layouts=[f"typename {sp.cxx}::TempStorage"])
+    return _data_ptr(context, builder, buf_type, buf_val)

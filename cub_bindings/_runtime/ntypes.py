@@ -56,10 +56,12 @@ class TempStorageFactoryType(_CallableDummy):
 class TempStorageType(types.Type):
     """Shared memory laid out as ``count`` objects of ``X::TempStorage``."""
 
-    def __init__(self, specialization, count: int = 1, element: bool = False):
+    def __init__(self, specialization, count: int = 1, element: bool = False, buffer=None):
         self.specialization, self.count, self.element = specialization, count, element
+        self.buffer = buffer  # (length, alignment) of a caller-provided byte buffer, or None
         what = "TempStorage" if element or count == 1 else f"TempStorage[{count}]"
-        super().__init__(f"cub.{specialization!r}.{what}")
+        where = f"@buffer{buffer}" if buffer else ""
+        super().__init__(f"cub.{specialization!r}.{what}{where}")
 
 
 class InstanceType(types.Type):
