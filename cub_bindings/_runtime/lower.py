@@ -6,7 +6,7 @@ import itertools
 import threading
 
 from llvmlite import ir
-from numba.cuda import cgutils, types
+from numba.cuda import cgutils
 
 from cub_bindings._runtime import render
 from cub_bindings._runtime.resolve import CallPlan, OpPlan
@@ -131,7 +131,6 @@ def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, 
 
 
 def emit_temp_storage(context, builder, sp, count: int):
-    from cub_bindings._runtime.shims import digest
 
     shimset = shimset_for(context)
     symbol = f"cub_coop_ts__{sp.short}__{shimset.tag}_{shimset.next_site()}"
