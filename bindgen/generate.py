@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
 from bindgen import ir
@@ -39,7 +39,7 @@ def load_overrides(path: Path = OVERRIDES) -> dict:
 
 
 def snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+    return S.snake(name, split_acronyms=True)
 
 
 def summary(doc: str) -> str:
@@ -161,9 +161,6 @@ def _tparams(tps, enums: dict, ov: dict) -> tuple[S.TParam, ...]:
 def _overload(ctx: _Ctx, m: ir.Method, index: int) -> S.Overload:
     if m.is_static:
         raise _Skip("static helper, not a cooperative operation")
-    if m.constraint:
-        # constrained overloads are kept only where a parameter rule rejects them with a reason
-        pass
     intents = _intents(m.doc)
     params = tuple(_param(ctx, p, intents) for p in m.params if _base(p.type) != "TempStorage")
     keys_only = ctx.ov["keys_only"].get(ctx.prim.name)
@@ -237,7 +234,7 @@ def _r(obj, indent: int = 0) -> str:
         parts = []
         for f in fields(obj):
             v = getattr(obj, f.name)
-            if f.name in ("extra",) or (f.default is not f.default_factory and v == f.default and f.name != "name"):
+            if f.name == "extra" or (f.default is not MISSING and v == f.default):
                 continue
             parts.append(f"{f.name}={_r(v, indent + 1)}")
         one = f"{type(obj).__name__}({', '.join(parts)})"

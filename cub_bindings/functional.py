@@ -26,7 +26,6 @@ from cub_bindings._runtime.registry import lowering_registry, typeof_impl, typin
 class CxxFunctor:
     name: str
     cxx: str  # e.g. "::cuda::std::plus<>"
-    returns_bool: bool = False
 
     def __repr__(self):
         return f"cub_bindings.functional.{self.name}"
@@ -39,14 +38,14 @@ maximum = CxxFunctor("maximum", "::cuda::maximum<>")
 bit_and = CxxFunctor("bit_and", "::cuda::std::bit_and<>")
 bit_or = CxxFunctor("bit_or", "::cuda::std::bit_or<>")
 bit_xor = CxxFunctor("bit_xor", "::cuda::std::bit_xor<>")
-logical_and = CxxFunctor("logical_and", "::cuda::std::logical_and<>", True)
-logical_or = CxxFunctor("logical_or", "::cuda::std::logical_or<>", True)
-less = CxxFunctor("less", "::cuda::std::less<>", True)
-greater = CxxFunctor("greater", "::cuda::std::greater<>", True)
-less_equal = CxxFunctor("less_equal", "::cuda::std::less_equal<>", True)
-greater_equal = CxxFunctor("greater_equal", "::cuda::std::greater_equal<>", True)
-equal_to = CxxFunctor("equal_to", "::cuda::std::equal_to<>", True)
-not_equal_to = CxxFunctor("not_equal_to", "::cuda::std::not_equal_to<>", True)
+logical_and = CxxFunctor("logical_and", "::cuda::std::logical_and<>")
+logical_or = CxxFunctor("logical_or", "::cuda::std::logical_or<>")
+less = CxxFunctor("less", "::cuda::std::less<>")
+greater = CxxFunctor("greater", "::cuda::std::greater<>")
+less_equal = CxxFunctor("less_equal", "::cuda::std::less_equal<>")
+greater_equal = CxxFunctor("greater_equal", "::cuda::std::greater_equal<>")
+equal_to = CxxFunctor("equal_to", "::cuda::std::equal_to<>")
+not_equal_to = CxxFunctor("not_equal_to", "::cuda::std::not_equal_to<>")
 
 FUNCTORS = {f.name: f for f in (plus, multiplies, minimum, maximum, bit_and, bit_or, bit_xor, logical_and,
                                 logical_or, less, greater, less_equal, greater_equal, equal_to, not_equal_to)}

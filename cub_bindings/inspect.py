@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from cub_bindings._runtime.nvrtc_service import link_cubin
+from cub_bindings._runtime.nvrtc_service import DEFAULT_ARCH, link_cubin
 from cub_bindings._runtime.shims import ShimLTOIR
 
 
@@ -31,7 +31,7 @@ from cub_bindings._runtime.shims import ShimLTOIR
 class KernelBuild:
     kernel_ltoir: bytes
     shims: list = field(default_factory=list)  # ShimLTOIR objects (each: .shimset, .data)
-    arch: str = "sm_90"
+    arch: str = DEFAULT_ARCH
     _cubin: bytes | None = None
 
     @property

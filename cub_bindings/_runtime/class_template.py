@@ -251,8 +251,9 @@ def _type_factory_call(fnty, context, args, kws):
     if buf is not None:
         if count != 1:
             raise TypingError(f"{sp!r}.TempStorage: count and buffer cannot be combined")
-        ts = ntypes.TempStorageType(sp, 1, buffer=(buf.length, buf.alignment or buf.dtype.bitwidth // 8))
-        return _call_sig(ts, [a for a in args] + [buf], {}) if "buffer" not in kws else _call_sig(ts, args, kws)
+        ts = ntypes.TempStorageType(sp, 1, buffer=(buf.length, buf.alignment or 1))
+        # the buffer was either the one positional argument of BS.TempStorage(buf) or buffer=
+        return _call_sig(ts, args if "buffer" in kws else (*args, buf), kws)
     return _call_sig(ntypes.TempStorageType(sp, count), args, kws)
 
 

@@ -12,18 +12,16 @@ from cub_bindings._runtime.shims import BASE_HEADERS, known_layouts, record_layo
 
 def temp_storage_layouts(specializations) -> dict[str, tuple[int, int]]:
     """{C++ class spelling: (bytes, alignment)} of each specialization's TempStorage."""
-    from cub_bindings._runtime.render import _records
-
     sps = [getattr(s, "specialization", s) for s in specializations]
     known = known_layouts()
-    missing = [s for s in sps if f"typename {s.cxx}::TempStorage" not in known]
+    missing = [s for s in sps if s.temp_storage_cxx not in known]
     if missing:
         headers = dict.fromkeys(list(BASE_HEADERS) + [s.spec.header for s in missing])
         preamble = {}
         for s in missing:
-            preamble.update(_records(*[v for _, v in s.args]))
+            preamble.update(s.preamble)
         src = "".join(f"#include <{h}>\n" for h in headers) + "\n".join(preamble.values()) + "\n"
-        out = compile_shims(src, [f"typename {s.cxx}::TempStorage" for s in missing], arch=current_arch())
+        out = compile_shims(src, [s.temp_storage_cxx for s in missing], arch=current_arch())
         record_layouts(out.layouts)
         known = known_layouts()
-    return {s.cxx: known[f"typename {s.cxx}::TempStorage"] for s in sps}
+    return {s.cxx: known[s.temp_storage_cxx] for s in sps}

@@ -100,7 +100,7 @@ def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, 
     symbol, code, preamble = render.render_call(plan, op_symbols, ctor=ctor)
     sp = plan.specialization
     headers = [sp.spec.header] + [ap.numba_type.specialization.spec.header for ap in plan.supplied if ap.param.role == "extractor"]
-    shimset.add(symbol, code, headers=headers, preamble=preamble, layouts=[f"typename {sp.cxx}::TempStorage"])
+    shimset.add(symbol, code, headers=headers, preamble=preamble, layouts=[sp.temp_storage_cxx])
 
     by_id = {id(ap): v for ap, v in zip(plan.supplied, arg_vals)}
     ptrs = []
@@ -135,7 +135,7 @@ def emit_temp_storage(context, builder, sp, count: int):
     shimset = shimset_for(context)
     symbol = f"cub_coop_ts__{sp.short}__{shimset.tag}_{shimset.next_site()}"
     shimset.add(symbol, render.render_temp_storage(sp, count, symbol), headers=[sp.spec.header],
-                preamble=render._records(*[v for _, v in sp.args]), layouts=[f"typename {sp.cxx}::TempStorage"])
+                preamble=sp.preamble, layouts=[sp.temp_storage_cxx])
     fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_i8p, []), symbol)
     return builder.call(fn, [])
 
@@ -158,6 +158,5 @@ def emit_buffer_check(context, builder, ts_type, buf_type, buf_val):
             f"  using TS = typename {sp.cxx}::TempStorage;\n"
             f'  static_assert(sizeof(TS) <= {length}, "buffer too small for {sp!r}::TempStorage: size it with .temp_storage_bytes");\n'
             f'  static_assert(alignof(TS) <= {align}, "buffer under-aligned for {sp!r}::TempStorage: pass alignment=16");\n}}')
-    shimset.add(symbol, code, headers=[sp.spec.header], preamble=render._records(*[v for _, v in sp.args]),
-                layouts=[f"typename {sp.cxx}::TempStorage"])
+    shimset.add(symbol, code, headers=[sp.spec.header], preamble=sp.preamble, layouts=[sp.temp_storage_cxx])
     return _data_ptr(context, builder, buf_type, buf_val)

@@ -24,10 +24,6 @@ class _CallableDummy(types.Callable):
     def get_impl_key(self, sig):
         return type(self)
 
-    @property
-    def key(self):
-        return self.name
-
 
 class ClassTemplateType(_CallableDummy):
     """The global ``BlockScan`` (a class template) seen from a kernel."""

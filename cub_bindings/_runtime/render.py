@@ -94,7 +94,7 @@ def runtime_args(plan: CallPlan) -> list[ArgPlan]:
 def render_call(plan: CallPlan, op_symbols: dict, ctor: bool = False) -> tuple[str, str, dict]:
     """(symbol, C++ code, preamble) for a method call, or a persistent object's constructor."""
     sp, ov = plan.specialization, plan.overload
-    preamble = _records(*[v for _, v in sp.args], *[ap.elem for ap in plan.args if ap.elem is not None])
+    preamble = {**sp.preamble, **_records(*[ap.elem for ap in plan.args if ap.elem is not None])}
     for ap in plan.args:
         if ap.op is not None:
             preamble.update(_records(*ap.op.operand_types, ap.op.return_type))

@@ -16,7 +16,7 @@ import threading
 
 from numba.cuda.cudadrv.linkable_code import LTOIR
 
-from cub_bindings._runtime.nvrtc_service import CompiledShims, compile_shims
+from cub_bindings._runtime.nvrtc_service import DEFAULT_ARCH, CompiledShims, compile_shims
 
 BASE_HEADERS = ("cuda/std/cstdint", "cuda/std/functional", "cuda/functional")
 _layouts: dict[str, tuple[int, int]] = {}
@@ -48,7 +48,7 @@ def current_arch() -> str:
             return f"sm_{major}{minor}"
     except Exception:  # no driver, no device: compile for the default arch
         pass
-    return "sm_90"
+    return DEFAULT_ARCH
 
 
 class ShimSet:

@@ -18,7 +18,15 @@ Parameter roles (how a C++ parameter is passed from a kernel):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+def snake(name: str, split_acronyms: bool = False) -> str:
+    """snake_case of a C++ name: BlockDimX -> block_dim_x; with split_acronyms,
+    BFEDigitExtractor -> bfe_digit_extractor (module names) instead of bfedigit_extractor."""
+    pattern = r"(?<=[a-z0-9])(?=[A-Z])" + (r"|(?<=[A-Z])(?=[A-Z][a-z])" if split_acronyms else "")
+    return re.sub(pattern, "_", name).lower()
+
 
 ROLES = ("value", "ref", "array", "range", "carray", "iterator", "functor", "extractor")
 

@@ -8,7 +8,6 @@ Numba types; integers are Python ints; enums are members of the generated enums.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,15 +15,11 @@ from numba.cuda import types
 
 from cub_bindings._runtime import cxx
 from cub_bindings._runtime.enums import CubEnumMember, CubEnumValue
-from cub_bindings._runtime.spec import ClassSpec, TParam
+from cub_bindings._runtime.spec import ClassSpec, TParam, snake
 
 
 class TemplateArgumentError(TypeError):
     pass
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 @dataclass(frozen=True)
@@ -73,8 +68,15 @@ class Specialization:
         return f"{self.spec_name}({inner})"
 
     @property
-    def records(self) -> list:
-        return [v for _, v in self.args if isinstance(v, types.Record)]
+    def temp_storage_cxx(self) -> str:
+        """The C++ spelling of this specialization's TempStorage (a layout-query key)."""
+        return f"typename {self.cxx}::TempStorage"
+
+    @property
+    def preamble(self) -> dict:
+        """C++ definitions the spelling needs: structs for record-typed template arguments."""
+        return {f"rec:{cxx.record_struct_name(v)}": cxx.record_definition(v) for _, v in self.args
+                if isinstance(v, types.Record)}
 
 
 def _py_repr(v):
