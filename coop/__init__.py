@@ -1,0 +1,27 @@
+"""coop: CUB's cooperative primitives in numba-cuda kernels, with inference.
+
+In a ``@cuda.jit`` kernel (single-phase)::
+
+    items = coop.local.array(items_per_thread, d_in.dtype)
+    coop.block.load(d_in, items)
+    coop.block.scan(items, items)            # dtype, items per thread, block shape inferred
+    coop.block.store(d_out, items)
+
+On the host (two-phase), the same names specialize a primitive up front::
+
+    block_scan = coop.block.scan(np.int32, 128, 4)
+    block_scan.temp_storage_bytes, block_scan.temp_storage_alignment
+
+No ``link=``: the C++ is compiled and linked when the kernel is. See docs/coop.md.
+"""
+
+from cub_bindings.functional import StatefulOp
+
+from coop import block, enums, local, shared, warp
+from coop._arrays import TempStorage, ThreadData
+from coop._errors import CoopError
+from coop._launch import launch_shape
+from coop.enums import *  # noqa: F401,F403
+
+__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "CoopError",
+           "launch_shape", "enums", *enums.__all__]

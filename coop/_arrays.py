@@ -1,0 +1,352 @@
+"""``coop.local.array``, ``coop.shared.array``, ``coop.ThreadData`` and ``coop.TempStorage``.
+
+Arrays are cub_bindings ``FixedArray`` types: the length is part of the Numba type, which
+is how primitives infer items per thread. A length given by a kernel argument is turned
+into a literal by re-typing the kernel for that value (``_launch.request_literal``).
+
+``ThreadData(n)`` without a dtype takes its dtype from the primitives it is passed to; each
+``ThreadData(...)`` call site of each compilation is its own type, whose dtype the first
+primitive records (``resolve_thread_data``) and later ones must agree with.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import operator
+import threading
+import weakref
+
+from numba.cuda import cgutils, types
+from numba.cuda.cudadrv import nvvm
+from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
+from numba.cuda.datamodel.models import ArrayModel
+from numba.cuda.typing.templates import AbstractTemplate, signature
+
+from cub_bindings._runtime import cxx
+from cub_bindings._runtime.arrays import FixedArray
+from cub_bindings._runtime.registry import lowering_registry, register_model, typing_registry
+
+from coop import _launch
+from coop._errors import call_site, fail
+
+
+# --------------------------------------------------------------------------- public callables
+
+
+_ARRAY_DOC = """An array of ``shape`` items of ``dtype`` in {space} memory; inside kernels only.
+
+    ``shape``: an int constant, a closure/global int, or an integer kernel argument (the
+    kernel is compiled per value). ``dtype``: a NumPy/Numba scalar or record type, or an
+    array's ``.dtype``. ``alignment``: optional power of two, in bytes.
+    """
+
+
+def local_array(shape, dtype, alignment=None):
+    raise RuntimeError("coop.local.array can only be called inside a CUDA kernel or device function")
+
+
+def shared_array(shape, dtype, alignment=None):
+    raise RuntimeError("coop.shared.array can only be called inside a CUDA kernel or device function")
+
+
+local_array.__doc__ = _ARRAY_DOC.format(space="thread-local")
+shared_array.__doc__ = _ARRAY_DOC.format(space="block-shared")
+
+
+def ThreadData(items_per_thread, dtype=None, alignment=None):  # noqa: N802 (the seeds' name)
+    """A thread's items: ``items_per_thread`` items in registers/local memory.
+
+    Without ``dtype`` the dtype is inferred from the primitives the array is passed to.
+    """
+    raise RuntimeError("coop.ThreadData can only be called inside a CUDA kernel or device function")
+
+
+def TempStorage(size_in_bytes, alignment=None, auto_sync=True):  # noqa: N802
+    """Shared memory for primitives' temporary storage, ``size_in_bytes`` bytes aligned to
+    ``alignment`` (default 16). Size it with a two-phase primitive's ``temp_storage_bytes``.
+
+    With ``auto_sync`` (the default) every primitive given this storage first waits for
+    the block (``__syncthreads``; ``__syncwarp`` for warp primitives), so reusing it across
+    primitives is safe, as CUB's documentation requires of C++ callers.
+    """
+    raise RuntimeError("coop.TempStorage can only be called inside a CUDA kernel or device function")
+
+
+# --------------------------------------------------------------------------- types
+
+
+class TempStorageType(FixedArray):
+    """A ``coop.TempStorage``: a shared byte array that primitives place their TempStorage in."""
+
+    def __init__(self, nbytes: int, alignment: int, auto_sync: bool):
+        self.auto_sync = auto_sync
+        super().__init__(types.uint8, nbytes, "shared", alignment)
+        self.name = f"coop.TempStorage({nbytes}, alignment={alignment}{'' if auto_sync else ', auto_sync=False'})"
+
+    @property
+    def key(self):
+        return super().key + (self.auto_sync,)
+
+
+register_model(TempStorageType)(ArrayModel)
+
+_uids = itertools.count(1)
+_site_uids: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_td_dtypes: dict[int, tuple[types.Type, str]] = {}
+_td_lock = threading.Lock()
+
+
+class ThreadDataType(types.Type):
+    """A ``coop.ThreadData(n)`` whose dtype comes from the primitives it is passed to."""
+
+    def __init__(self, length: int, alignment, uid: int, site: str):
+        self.length, self.alignment, self.uid, self.site = length, alignment, uid, site
+        super().__init__(f"coop.ThreadData({length}, dtype=?)#{uid}")
+
+    @property
+    def dtype(self):
+        got = _td_dtypes.get(self.uid)
+        return got[0] if got else None
+
+    def resolved(self) -> FixedArray:
+        dt = self.dtype
+        if dt is None:
+            raise fail("coop.ThreadData", "dtype",
+                       f"the dtype of the ThreadData made at {self.site} is not known: pass it to a primitive "
+                       "that fixes it (e.g. coop.block.load from an array) before using it, or give dtype=")
+        return FixedArray(dt, self.length, "local", self.alignment)
+
+
+def _td_model(dmm, fe_type):
+    return ArrayModel(dmm, fe_type.resolved())
+
+
+register_model(ThreadDataType)(_td_model)
+
+
+def resolve_thread_data(ty, dtype, primitive: str, arg: str):
+    """Record (or check) the dtype of an undetermined ThreadData; return its array type."""
+    if not isinstance(ty, ThreadDataType):
+        return ty
+    with _td_lock:
+        got = _td_dtypes.get(ty.uid)
+        if got is None:
+            _td_dtypes[ty.uid] = (dtype, primitive)
+        elif got[0] != dtype:
+            fail(primitive, arg, f"this ThreadData holds {got[0]} (fixed by {got[1]}), not {dtype}: mismatched dtypes",
+                 f"{got[0]} items, or a separate coop.ThreadData")
+    return ty.resolved()
+
+
+def as_array_type(ty):
+    """The array type a value of ``ty`` is handled as (ThreadData resolved if known)."""
+    if isinstance(ty, ThreadDataType):
+        return ty.resolved() if ty.dtype is not None else ty
+    return ty
+
+
+# --------------------------------------------------------------------------- typing
+
+
+def _dtype_of(ty):
+    if isinstance(ty, (types.NumberClass, types.DType)):
+        return ty.dtype
+    if isinstance(ty, types.TypeRef):
+        return ty.instance_type
+    if isinstance(ty, types.Type) and cxx.is_supported_scalar(ty):
+        return ty
+    return None
+
+
+def _int_arg(name, what, ty, index, *, required=True, positive=True):
+    """A compile-time int from ``ty``; a non-constant integer kernel argument is made literal."""
+    if ty is None or isinstance(ty, (types.NoneType, types.Omitted)):
+        if required:
+            fail(what, name, "is required")
+        return None
+    if isinstance(ty, types.BaseTuple) and len(ty) == 1:
+        ty = ty[0]
+    if isinstance(ty, types.IntegerLiteral):
+        v = ty.literal_value
+        if positive and v <= 0:
+            fail(what, name, f"must be positive, got {v}")
+        return v
+    if isinstance(ty, types.Integer):
+        _launch.request_literal(index)
+    fail(what, name, f"must be an integer constant or an integer kernel argument, got {ty}",
+         "a literal, a global/closure int, or a kernel argument used directly (not an expression)")
+
+
+def _fold(names, args, kws, what):
+    given = dict(zip(names, args))
+    for k, v in kws.items():
+        if k not in names:
+            fail(what, k, "unknown keyword", ", ".join(names))
+        if k in given:
+            fail(what, k, "given twice")
+        given[k] = v
+    if len(args) > len(names):
+        fail(what, None, f"takes at most {len(names)} arguments ({', '.join(names)}), got {len(args)}")
+    order = [n for n in names if n in given]
+    index = {n: i for i, n in enumerate(order)}
+    return given, order, index
+
+
+def _sig(ret, given, order):
+    P = inspect.Parameter
+    sig = signature(ret, *[given[n] for n in order])
+    return sig.replace(pysig=inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in order]))
+
+
+def _alignment(given, what):
+    a = given.get("alignment")
+    if a is None or isinstance(a, types.NoneType):
+        return None
+    if not isinstance(a, types.IntegerLiteral) or a.literal_value <= 0 or a.literal_value & (a.literal_value - 1):
+        fail(what, "alignment", f"must be a power-of-two integer constant, got {a}")
+    return a.literal_value
+
+
+def _array_template(space: str):
+    what = f"coop.{space}.array"
+
+    class _T(AbstractTemplate):
+        key = local_array if space == "local" else shared_array
+        prefer_literal = True
+
+        def generic(self, args, kws):
+            given, order, index = _fold(["shape", "dtype", "alignment"], args, kws, what)
+            n = _int_arg("shape", what, given.get("shape"), index.get("shape", 0))
+            dtype = _dtype_of(given.get("dtype")) if given.get("dtype") is not None else None
+            if dtype is None:
+                fail(what, "dtype", f"must be a NumPy/Numba scalar or record type or an array's .dtype, got {given.get('dtype')}")
+            return _sig(FixedArray(dtype, n, space, _alignment(given, what)), given, order)
+
+    return _T
+
+
+class _ThreadDataTemplate(AbstractTemplate):
+    key = ThreadData
+    prefer_literal = True
+
+    def generic(self, args, kws):
+        what = "coop.ThreadData"
+        given, order, index = _fold(["items_per_thread", "dtype", "alignment"], args, kws, what)
+        n = _int_arg("items_per_thread", what, given.get("items_per_thread"), index.get("items_per_thread", 0))
+        align = _alignment(given, what)
+        dty = given.get("dtype")
+        if dty is not None and not isinstance(dty, types.NoneType):
+            dtype = _dtype_of(dty)
+            if dtype is None:
+                fail(what, "dtype", f"must be a NumPy/Numba scalar or record type or an array's .dtype, got {dty}")
+            return _sig(FixedArray(dtype, n, "local", align), given, order)
+        loc, typeinfer = call_site()
+        key = (loc.line, loc.col) if loc is not None else (0, 0)
+        owner = typeinfer if typeinfer is not None else self.context
+        with _td_lock:
+            sites = _site_uids.setdefault(owner, {})
+            uid = sites.get(key)
+            if uid is None:
+                uid = sites[key] = next(_uids)
+        site = f"{loc.filename}:{loc.line}" if loc is not None else "?"
+        return _sig(ThreadDataType(n, align, uid, site), given, order)
+
+
+class _TempStorageTemplate(AbstractTemplate):
+    key = TempStorage
+    prefer_literal = True
+
+    def generic(self, args, kws):
+        what = "coop.TempStorage"
+        given, order, index = _fold(["size_in_bytes", "alignment", "auto_sync"], args, kws, what)
+        n = _int_arg("size_in_bytes", what, given.get("size_in_bytes"), index.get("size_in_bytes", 0))
+        align = _alignment(given, what) or 16
+        sync = given.get("auto_sync")
+        auto = True
+        if sync is not None and not isinstance(sync, types.NoneType):
+            if not isinstance(sync, types.BooleanLiteral):
+                fail(what, "auto_sync", f"must be the constant True or False, got {sync}")
+            auto = sync.literal_value
+        return _sig(TempStorageType(n, align, auto), given, order)
+
+
+typing_registry.register_global(local_array, types.Function(_array_template("local")))
+typing_registry.register_global(shared_array, types.Function(_array_template("shared")))
+typing_registry.register_global(ThreadData, types.Function(_ThreadDataTemplate))
+typing_registry.register_global(TempStorage, types.Function(_TempStorageTemplate))
+
+
+# --------------------------------------------------------------------------- lowering
+
+
+def _alloc(context, builder, aryty):
+    shared_ = aryty.space == "shared"
+    return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,
+                          symbol_name=_get_unique_smem_id("_coop_smem") if shared_ else "_coop_lmem",
+                          addrspace=nvvm.ADDRSPACE_SHARED if shared_ else nvvm.ADDRSPACE_LOCAL,
+                          alignment=aryty.alignment)
+
+
+def _lower_alloc(context, builder, sig, args):
+    ty = sig.return_type
+    return _alloc(context, builder, ty.resolved() if isinstance(ty, ThreadDataType) else ty)
+
+
+for _f in (local_array, shared_array, ThreadData, TempStorage):
+    lowering_registry.lower(_f, types.VarArg(types.Any))(_lower_alloc)
+
+
+def local_scratch(context, builder, dtype, n=1):
+    """A fresh thread-local array value of type ``FixedArray(dtype, n, "local")``."""
+    return _alloc(context, builder, FixedArray(dtype, n, "local"))
+
+
+# ThreadData behaves as the array it resolves to: indexing, len().
+@typing_registry.register_global(operator.getitem)
+class _TDGetitem(AbstractTemplate):
+    def generic(self, args, kws):
+        if len(args) == 2 and isinstance(args[0], ThreadDataType) and isinstance(args[1], types.Integer):
+            if args[0].dtype is None:
+                return None
+            return signature(args[0].dtype, *args)
+
+
+@typing_registry.register_global(operator.setitem)
+class _TDSetitem(AbstractTemplate):
+    def generic(self, args, kws):
+        if len(args) == 3 and isinstance(args[0], ThreadDataType) and isinstance(args[1], types.Integer):
+            if args[0].dtype is None:
+                return None
+            return signature(types.none, args[0], args[1], args[0].dtype)
+
+
+@typing_registry.register_global(len)
+class _TDLen(AbstractTemplate):
+    def generic(self, args, kws):
+        if len(args) == 1 and isinstance(args[0], ThreadDataType):
+            return signature(types.intp, *args)
+
+
+@lowering_registry.lower(operator.getitem, ThreadDataType, types.Integer)
+def _td_getitem(context, builder, sig, args):
+    arr = sig.args[0].resolved()
+    impl = context.get_function(operator.getitem, signature(arr.dtype, arr, sig.args[1]))
+    return impl(builder, args)
+
+
+@lowering_registry.lower(operator.setitem, ThreadDataType, types.Integer, types.Any)
+def _td_setitem(context, builder, sig, args):
+    arr = sig.args[0].resolved()
+    impl = context.get_function(operator.setitem, signature(types.none, arr, sig.args[1], arr.dtype))
+    return impl(builder, (args[0], args[1], context.cast(builder, args[2], sig.args[2], arr.dtype)))
+
+
+@lowering_registry.lower(len, ThreadDataType)
+def _td_len(context, builder, sig, args):
+    return context.get_constant(types.intp, sig.args[0].length)
+
+
+def data_pointer(context, builder, ty, val):
+    return cgutils.create_struct_proxy(as_array_type(ty) if isinstance(ty, ThreadDataType) else ty)(
+        context, builder, value=val).data

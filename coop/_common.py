@@ -1,0 +1,56 @@
+"""Parameters and helpers shared by the declarations in ``block.py`` and ``warp.py``."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba.cuda import types
+
+from cub_bindings import functional as F
+
+from coop._decl import REQUIRED, Arg, Const, Functor, Param
+
+DTYPE = Param("dtype", "dtype", REQUIRED, host_only=True, doc="the item dtype")
+DIMS = Param("threads_per_block", "dims", doc="block shape (int or tuple); inferred from the launch when omitted")
+IPT = Param("items_per_thread", "ipt", doc="items per thread; inferred from the arrays' length when omitted")
+TEMP = Param("temp_storage", "temp_storage", doc="a coop.TempStorage to place CUB's TempStorage in")
+WARP = Param("threads_in_warp", "warp", 32, doc="logical warp size: a power of two up to 32")
+
+
+def identity(functor, dtype):
+    """The identity of a libcu++ functor for ``dtype`` (the value an exclusive scan starts
+    from when no ``initial_value`` is given), or None if it has none."""
+    if isinstance(dtype, types.Boolean):
+        table = {F.logical_and: True, F.logical_or: False, F.bit_and: True, F.bit_or: False, F.bit_xor: False,
+                 F.plus: False, F.minimum: True, F.maximum: False}
+        return table.get(functor)
+    if not isinstance(dtype, (types.Integer, types.Float)):
+        return None
+    npdt = np.dtype(str(dtype))
+    lo, hi = (np.iinfo(npdt).min, np.iinfo(npdt).max) if npdt.kind in "iu" else (-np.inf, np.inf)
+    table = {F.plus: 0, F.multiplies: 1, F.minimum: hi, F.maximum: lo}
+    if npdt.kind in "iu":
+        table.update({F.bit_and: int(np.array(-1).astype(npdt)), F.bit_or: 0, F.bit_xor: 0})
+    v = table.get(functor)
+    return None if v is None else (int(v) if npdt.kind in "iu" else float(v))
+
+
+def op_source(c, name, default=None):
+    """The CUB argument for an operator parameter: a functor constant or the device function."""
+    if not c.has(name):
+        return "cxx", default, Functor(default)
+    kind, f = c.op(name)
+    if kind == "stateful":
+        c.fail(name, "a StatefulOp is a prefix callback, not a binary operator", "a plain operator")
+    return kind, f, (Functor(f) if kind == "cxx" else Arg(name))
+
+
+def initial_source(c, name, kind, functor, what):
+    """``initial_value`` (given, or the functor's identity), or None."""
+    if c.has(name):
+        return Arg(name)
+    if kind == "cxx":
+        v = identity(functor, c.dtype)
+        if v is None:
+            c.fail(name, f"{functor!r} has no identity for {c.dtype}; {what} needs initial_value")
+        return Const(v)
+    return None

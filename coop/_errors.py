@@ -1,0 +1,49 @@
+"""Compile-time errors of the facade: one message naming the primitive, the argument,
+the kernel's source line and what would be valid.
+
+``CoopError`` is deliberately not a Numba error: Numba lets other exceptions raised while
+typing a call propagate unchanged, so the user sees this message, not Numba's list of
+"candidate implementations".
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+class CoopError(TypeError):
+    """A misuse of a coop primitive, found while compiling a kernel (or on the host)."""
+
+
+def call_site():
+    """(loc, typeinfer) of the call Numba is typing right now, or (None, None).
+
+    Numba's typing templates are not told where the call is; the constraint being
+    evaluated is on the Python stack (``CallConstraint.__call__(self, typeinfer)``).
+    """
+    from numba.cuda.core.typeinfer import CallConstraint
+
+    f = sys._getframe(1)
+    while f is not None:
+        slf = f.f_locals.get("self")
+        if isinstance(slf, CallConstraint):
+            return slf.loc, f.f_locals.get("typeinfer")
+        f = f.f_back
+    return None, None
+
+
+def where() -> str:
+    loc, _ = call_site()
+    if loc is None:
+        return ""
+    try:
+        text = loc.strformat().rstrip()
+    except Exception:
+        text = f"File \"{loc.filename}\", line {loc.line}"
+    return "\n" + text
+
+
+def fail(primitive: str, arg: str | None, message: str, valid: str | None = None):
+    head = f"{primitive}: " + (f"argument `{arg}`: " if arg else "")
+    tail = f"\n  valid: {valid}" if valid else ""
+    raise CoopError(head + message + tail + where()) from None

@@ -1,0 +1,153 @@
+"""What a kernel is compiled for: the launch's block shape and argument values.
+
+* Block shape: read from the launch being compiled (``numba.cuda.launchconfig``); the
+  kernel is then marked launch-config sensitive, so numba-cuda compiles (and caches) one
+  variant per (grid, block, shared memory) configuration and never reuses a stale one.
+  Device functions are compiled once per argument types by numba-cuda; one that inferred
+  its block shape gets one variant per block shape instead (see ``_key_device_overloads``).
+* Argument values: a kernel argument used as an array length (``coop.local.array(n, ...)``)
+  is typed as a literal through Numba's own ``ForceLiteralArg`` re-dispatch, so each value
+  compiles its own kernel. ``_literal_dispatch`` spares relaunches the failed typing pass.
+* Without a launch (ahead-of-time ``cuda.compile``, ``kernel.compile(sig)``, a machine
+  with no GPU) the shape is stated with ``coop.launch_shape(block=...)`` and argument values
+  with ``numba.types.literal(value)`` in the signature.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+
+from numba.cuda import types
+from numba.cuda.launchconfig import current_launch_config
+
+_STATED: contextvars.ContextVar = contextvars.ContextVar("coop_launch_shape", default=None)
+_lock = threading.Lock()
+
+
+def normalize_dims(block) -> tuple[int, int, int]:
+    if isinstance(block, int):
+        block = (block,)
+    dims = tuple(int(d) for d in block)
+    if not 1 <= len(dims) <= 3 or any(d < 1 for d in dims):
+        raise ValueError(f"a block shape is 1 to 3 positive integers, got {block!r}")
+    return dims + (1,) * (3 - len(dims))
+
+
+@contextlib.contextmanager
+def launch_shape(block):
+    """State the block shape for kernels compiled inside this ``with`` without a launch.
+
+    ``with coop.launch_shape(block=(16, 8)): cuda.compile(kernel, sig, cc=(9, 0))``
+    """
+    token = _STATED.set(normalize_dims(block))
+    try:
+        yield
+    finally:
+        _STATED.reset(token)
+
+
+def current_block_dims(typing_context=None) -> tuple[tuple[int, int, int], str] | None:
+    """(block dims, source) for the compilation in progress, or None if unknown.
+
+    Reading the launch configuration marks the kernel (and the device function being
+    typed, if any) as depending on it.
+    """
+    cfg = current_launch_config()
+    if cfg is not None:
+        dims = normalize_dims(cfg.blockdim)
+        cfg._kernel_launch_config_sensitive = True  # numba-cuda's LC-S flag for this compile
+        if typing_context is not None:
+            _key_device_overloads(typing_context, cfg.dispatcher)
+        return dims, f"the launch's block shape {cfg.blockdim}"
+    stated = _STATED.get()
+    if stated is not None:
+        if typing_context is not None:
+            _key_device_overloads(typing_context, None)
+        return stated, f"coop.launch_shape(block={stated})"
+    return None
+
+
+def launch_key():
+    cfg = current_launch_config()
+    if cfg is not None:
+        return normalize_dims(cfg.blockdim)
+    return _STATED.get()
+
+
+# --------------------------------------------------------------------------- device functions
+
+
+def _key_device_overloads(typing_context, kernel_dispatcher):
+    """If a device function is being typed, make its compiled overloads per block shape."""
+    stack = typing_context.callstack
+    if len(stack) < 2:
+        return
+    top, parent = stack[0], stack[1]
+    if kernel_dispatcher is not None and top.func_id.func is kernel_dispatcher.py_func:
+        return
+    disp = None
+    for ty in parent.typeinfer.typevars.values():
+        t = ty.type if hasattr(ty, "type") else None
+        if isinstance(t, types.Dispatcher) and t.dispatcher.py_func is top.func_id.func:
+            disp = t.dispatcher
+            break
+    if disp is None or getattr(disp, "_coop_keyed", False):
+        return
+    with _lock:
+        if getattr(disp, "_coop_keyed", False):
+            return
+        original = disp.compile_device
+        variants: dict = {}
+        state = {"key": launch_key()}
+
+        def compile_device(args, return_type=None):
+            key = launch_key()
+            if key != state["key"]:
+                variants[state["key"]] = dict(disp.overloads)
+                disp.overloads.clear()
+                disp.overloads.update(variants.get(key, {}))
+                state["key"] = key
+            return original(args, return_type)
+
+        disp.compile_device = compile_device
+        # the overload being compiled now belongs to the current key; nothing compiled
+        # before this point used a block shape
+        disp._coop_keyed = True
+
+
+# --------------------------------------------------------------------------- literal arguments
+
+
+def request_literal(arg_index: int):
+    """Ask Numba to re-type the kernel with the argument behind call argument ``arg_index``
+    as a literal (raises Numba's ``ForceLiteralArg``)."""
+    from numba.cuda.core.errors import ForceLiteralArg
+
+    cfg = current_launch_config()
+    if cfg is not None:
+        _literal_dispatch(cfg.dispatcher)
+        for d in list(getattr(cfg.dispatcher, "_launch_config_specializations", {}).values()):
+            _literal_dispatch(d)
+    raise ForceLiteralArg({arg_index})
+
+
+def _literal_dispatch(disp):
+    """Relaunches with new values of literal-typed arguments: type those arguments as
+    literals straight away, so a known value finds its kernel without a failed typing pass."""
+    if getattr(disp, "_coop_literal_dispatch", False):
+        return
+    original = disp._compile_for_args
+
+    def _compile_for_args(*args, **kws):
+        positions = set()
+        for key in list(disp.overloads):
+            positions.update(i for i, t in enumerate(key) if isinstance(t, types.IntegerLiteral))
+        if positions:
+            args = tuple(types.literal(a) if i in positions and isinstance(a, int) and not isinstance(a, bool)
+                         else a for i, a in enumerate(args))
+        return original(*args, **kws)
+
+    disp._compile_for_args = _compile_for_args
+    disp._coop_literal_dispatch = True
