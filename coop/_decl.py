@@ -97,7 +97,7 @@ class Primitive:
     host_order: tuple  # two-phase constructor positional order
     template: Callable  # (Call) -> (cub_bindings class template name, {template parameter: host value})
     build: Callable  # (Call) -> CubCall: the method and its arguments
-    dtype_from: tuple = ("items",)
+    dtype_from: tuple = ("src",)
     needs_items: bool = True
     aliases: dict = field(default_factory=dict)  # alternative keyword -> parameter name
 

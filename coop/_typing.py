@@ -221,7 +221,7 @@ def _infer(c: Call):
                 if not _is_array(ty):
                     c.fail(p.name, f"must be an array, got {ty}")
                 if isinstance(ty, ThreadDataType):
-                    ty = c.given[p.name] = resolve_thread_data(ty, c.dtype, what, p.name)
+                    ty = resolve_thread_data(ty, c.dtype, what, p.name)
                 if ty.dtype != c.dtype:
                     c.fail(p.name, f"mismatched dtypes: an array of {ty.dtype}, but the items are {c.dtype}",
                            f"an array of {c.dtype} (convert explicitly)")

@@ -5,4 +5,6 @@
 set -euo pipefail
 source "$(dirname "$0")/gpu_env.sh"
 log="${OUT:-/tmp}/gpu_tests.log"
-python3 -m pytest -q -rs -m gpu -p no:cacheprovider tests "$@" 2>&1 | tee "$log"
+# kernels compile on several workers (NVRTC runs on the CPU); the GPU is shared
+workers=$(python3 -c "import xdist" 2>/dev/null && echo "-n ${GPU_TEST_WORKERS:-8}" || echo "")
+python3 -m pytest -q -rs -m gpu -p no:cacheprovider $workers tests "$@" 2>&1 | tee "$log"

@@ -85,13 +85,14 @@ def record_definition(rec: types.Record) -> str:
     """A C++ struct laid out exactly like the numpy record, with checks on size and offsets."""
     name = record_struct_name(rec)
     fields, checks = [], []
-    for fname, (fty, offset) in rec.fields.items():
+    for fname, field in rec.fields.items():
+        fty, offset = field[0], field[1]
         if isinstance(fty, types.NestedArray):
             fields.append(f"  {cxx_name(fty.dtype)} {fname}[{fty.nitems}];")
         else:
             fields.append(f"  {cxx_name(fty)} {fname};")
-        checks.append(f"static_assert(offsetof({name}, {fname}) == {offset}, \"field {fname} of the record is not at offset {offset}: use an aligned numpy dtype (align=True)\");")
-    align = rec.alignof if getattr(rec, "aligned", False) else 1
+        checks.append(f"static_assert(__builtin_offsetof({name}, {fname}) == {offset}, \"field {fname} of the record is not at offset {offset}: use an aligned numpy dtype (align=True)\");")
+    align = as_dtype(rec).alignment if getattr(rec, "aligned", False) else 1
     body = "\n".join(fields)
     lines = [f"struct alignas({max(align, 1)}) {name} {{\n{body}\n}};"]
     lines.append(f"static_assert(sizeof({name}) == {rec.size}, \"record size mismatch: use an aligned numpy dtype (align=True)\");")

@@ -47,8 +47,9 @@ def _spill(context, builder, ty, val):
 
 
 def _load(context, builder, ty, ptr):
-    raw = builder.load(builder.bitcast(ptr, context.get_data_type(ty).as_pointer()))
-    return context.data_model_manager[ty].from_data(builder, raw)
+    # load_from_data_pointer, not from_data: a record's value is a pointer to its data
+    return context.data_model_manager[ty].load_from_data_pointer(
+        builder, builder.bitcast(ptr, context.get_data_type(ty).as_pointer()))
 
 
 def _trap(builder):
