@@ -19,6 +19,8 @@ import contextlib
 import contextvars
 import threading
 
+import numpy as np
+
 from numba.cuda import types
 from numba.cuda.launchconfig import current_launch_config
 
@@ -121,33 +123,77 @@ def _key_device_overloads(typing_context, kernel_dispatcher):
 
 
 def request_literal(arg_index: int):
-    """Ask Numba to re-type the kernel with the argument behind call argument ``arg_index``
-    as a literal (raises Numba's ``ForceLiteralArg``)."""
-    from numba.cuda.core.errors import ForceLiteralArg
-
-    cfg = current_launch_config()
-    if cfg is not None:
-        _literal_dispatch(cfg.dispatcher)
-        for d in list(getattr(cfg.dispatcher, "_launch_config_specializations", {}).values()):
-            _literal_dispatch(d)
-    raise ForceLiteralArg({arg_index})
+    """Ask for the kernel to be re-typed with the argument behind call argument
+    ``arg_index`` as a literal (Numba's ``ForceLiteralArg``, handled by ``_literal_dispatch``)."""
+    raise _ForceLiteral({arg_index}, fold_arguments=_flatten)
 
 
-def _literal_dispatch(disp):
-    """Relaunches with new values of literal-typed arguments: type those arguments as
-    literals straight away, so a known value finds its kernel without a failed typing pass."""
-    if getattr(disp, "_coop_literal_dispatch", False):
+def _force_literal_class():
+    """numba-cuda's ``ForceLiteralArg`` is caught by its type inference, while Numba's own
+    function-type resolution (templates registered as ``types.Function``) only re-raises
+    ``numba.core.errors.ForceLiteralArg``: raise one that is both."""
+    from numba.cuda.core.errors import ForceLiteralArg as CudaForce
+
+    try:
+        from numba.core.errors import ForceLiteralArg as CoreForce
+    except ImportError:
+        return CudaForce
+    if CoreForce is CudaForce or issubclass(CudaForce, CoreForce):
+        return CudaForce
+
+    class ForceLiteral(CudaForce, CoreForce):
+        pass
+
+    return ForceLiteral
+
+
+_ForceLiteral = _force_literal_class()
+
+
+def _flatten(args, kws):
+    # call argument i is the i-th of the positional arguments followed by the keyword ones
+    pairs = kws.items() if isinstance(kws, dict) else kws  # type inference passes (name, var) pairs
+    return tuple(args) + tuple(v for _, v in pairs)
+
+
+def _literalize(args, positions):
+    return tuple(types.literal(int(a)) if i in positions and isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                 else a for i, a in enumerate(args))
+
+
+def _literal_dispatch():
+    """Teach numba-cuda's kernel dispatcher the literal re-dispatch its CPU counterpart has.
+
+    numba-cuda 0.30's ``CUDADispatcher._compile_for_args`` lets ``ForceLiteralArg`` escape
+    (``numba.literally`` is not supported for kernels). This wrapper catches it, types the
+    requested arguments as literals and compiles again; it remembers the positions, so a
+    relaunch types them as literals straight away and finds its kernel (one per value)
+    without a failed typing pass. Nothing changes for kernels that never request literals.
+    """
+    from numba.cuda.core.errors import CompilerError, ForceLiteralArg
+    from numba.cuda.dispatcher import CUDADispatcher
+
+    if getattr(CUDADispatcher, "_coop_literal_dispatch", False):
         return
-    original = disp._compile_for_args
+    original = CUDADispatcher._compile_for_args
 
-    def _compile_for_args(*args, **kws):
-        positions = set()
-        for key in list(disp.overloads):
-            positions.update(i for i, t in enumerate(key) if isinstance(t, types.IntegerLiteral))
+    def _compile_for_args(self, *args, **kws):
+        positions = self.__dict__.get("_coop_literal_positions", frozenset())
         if positions:
-            args = tuple(types.literal(a) if i in positions and isinstance(a, int) and not isinstance(a, bool)
-                         else a for i, a in enumerate(args))
-        return original(*args, **kws)
+            args = _literalize(args, positions)
+        while True:
+            try:
+                return original(self, *args, **kws)
+            except ForceLiteralArg as exc:
+                requested = set(exc.requested_args)
+                if any(isinstance(args[i], types.Literal) for i in requested) or not requested:
+                    raise CompilerError(f"repeated literal typing request for arguments {sorted(requested)}") from exc
+                positions = positions | requested
+                self._coop_literal_positions = positions
+                args = _literalize(args, requested)
 
-    disp._compile_for_args = _compile_for_args
-    disp._coop_literal_dispatch = True
+    CUDADispatcher._compile_for_args = _compile_for_args
+    CUDADispatcher._coop_literal_dispatch = True
+
+
+_literal_dispatch()

@@ -55,7 +55,9 @@ def _block_kernel():
         work = coop.local.array(ipt_arg, d_in.dtype)
         agg = coop.local.array(1, d_in.dtype)
         coop.block.load(d_in[off:], items, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
-        coop.block.store(o_copy[off:], items, algorithm="transpose")
+        for i in range(ipt):
+            work[i] = items[i]
+        coop.block.store(o_copy[off:], work, algorithm="transpose")  # transposing stores rearrange `work`
         cuda.syncthreads()
         coop.block.exclusive_sum(items, work, block_aggregate=agg)
         coop.block.store(o_exsum[off:], work)
@@ -325,7 +327,8 @@ def test_warp_load_exchange_store(lw, ipt, alg):
         out = coop.local.array(ipt, d_in.dtype)
         ranks = coop.local.array(ipt, np.int32)
         coop.warp.load(d_in[off:], items, algorithm=alg, threads_in_warp=lw)
-        coop.warp.store(o_copy[off:], items, algorithm=alg, threads_in_warp=lw)
+        coop.warp.store(o_copy[off:], items, algorithm=alg, threads_in_warp=lw)  # may rearrange `items`
+        coop.warp.load(d_in[off:], items, threads_in_warp=lw)  # blocked
         coop.warp.exchange(items, out, warp_exchange_type=coop.WarpExchangeType.BlockedToStriped, threads_in_warp=lw)
         for i in range(ipt):
             o_b2s[off + i * lw + tid % lw] = out[i]  # a striped item i of lane l is element i*lw + l
@@ -492,7 +495,23 @@ def test_seed_block_sum_single_and_two_phase():
         out[0] = block_sum(x[cuda.threadIdx.x])
 
     h = np.arange(128, dtype=np.int32)
-    for k in (kernel, kernel2):
+    # As written in the seed, every thread stores to out[0], but CUB defines the sum only in
+    # thread 0; the guarded variants below are the ones whose result is defined.
+    @cuda.jit
+    def kernel_guarded(x, out):
+        s = coop.block.sum(x[cuda.threadIdx.x])
+        if cuda.threadIdx.x == 0:
+            out[0] = s
+
+    @cuda.jit
+    def kernel2_guarded(x, out):
+        s = block_sum(x[cuda.threadIdx.x])
+        if cuda.threadIdx.x == 0:
+            out[0] = s
+
+    for k in (kernel, kernel2):  # the seed's kernels compile and run
+        k[1, 128](cuda.to_device(h), cuda.device_array(1, np.int32))
+    for k in (kernel_guarded, kernel2_guarded):
         out = cuda.device_array(1, np.int32)
         k[1, 128](cuda.to_device(h), out)
         assert out.copy_to_host()[0] == h.sum()

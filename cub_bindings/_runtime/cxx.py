@@ -82,22 +82,29 @@ def record_struct_name(rec: types.Record) -> str:
 
 
 def record_definition(rec: types.Record) -> str:
-    """A C++ struct laid out exactly like the numpy record, with checks on size and offsets."""
+    """A C++ struct laid out exactly like the numpy record: fields at their numpy offsets
+    (explicit padding between them), size checked by ``static_assert``."""
     name = record_struct_name(rec)
-    fields, checks = [], []
-    for fname, field in rec.fields.items():
+    fields, pos, pads = [], 0, 0
+    for fname, field in sorted(rec.fields.items(), key=lambda kv: kv[1][1]):
         fty, offset = field[0], field[1]
+        if offset < pos:
+            raise TypeError(f"record field {fname} overlaps the previous one; use a plain numpy record dtype")
+        if offset > pos:
+            fields.append(f"  unsigned char __cub_coop_pad{pads}[{offset - pos}];")
+            pads += 1
         if isinstance(fty, types.NestedArray):
             fields.append(f"  {cxx_name(fty.dtype)} {fname}[{fty.nitems}];")
+            pos = offset + fty.nitems * fty.dtype.bitwidth // 8
         else:
             fields.append(f"  {cxx_name(fty)} {fname};")
-        checks.append(f"static_assert(__builtin_offsetof({name}, {fname}) == {offset}, \"field {fname} of the record is not at offset {offset}: use an aligned numpy dtype (align=True)\");")
+            pos = offset + as_dtype(fty).itemsize
     align = as_dtype(rec).alignment if getattr(rec, "aligned", False) else 1
     body = "\n".join(fields)
-    lines = [f"struct alignas({max(align, 1)}) {name} {{\n{body}\n}};"]
-    lines.append(f"static_assert(sizeof({name}) == {rec.size}, \"record size mismatch: use an aligned numpy dtype (align=True)\");")
-    lines.extend(checks)
-    return "\n".join(lines)
+    return "\n".join([
+        f"struct alignas({max(align, 1)}) {name} {{\n{body}\n}};",
+        f"static_assert(sizeof({name}) == {rec.size}, \"record size or field alignment mismatch: use an aligned "
+        f"numpy dtype (np.dtype(..., align=True))\");"])
 
 
 def records_in(ty: types.Type) -> list[types.Record]:
