@@ -161,6 +161,16 @@ def _literalize(args, positions):
                  else a for i, a in enumerate(args))
 
 
+class _LiteralArgs:
+    """A launch-argument extension: a literal-typed argument is passed as its plain type."""
+
+    def prepare_args(self, ty, val, **kws):
+        return (types.unliteral(ty), val) if isinstance(ty, types.Literal) else (ty, val)
+
+
+_LITERAL_ARGS = _LiteralArgs()
+
+
 def _literal_dispatch():
     """Teach numba-cuda's kernel dispatcher the literal re-dispatch its CPU counterpart has.
 
@@ -183,7 +193,10 @@ def _literal_dispatch():
             args = _literalize(args, positions)
         while True:
             try:
-                return original(self, *args, **kws)
+                kernel = original(self, *args, **kws)
+                if positions and not any(e is _LITERAL_ARGS for e in kernel.extensions):
+                    kernel.extensions = [*kernel.extensions, _LITERAL_ARGS]
+                return kernel
             except ForceLiteralArg as exc:
                 requested = set(exc.requested_args)
                 if any(isinstance(args[i], types.Literal) for i in requested) or not requested:

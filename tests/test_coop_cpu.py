@@ -142,8 +142,8 @@ def k_block_scan(d_in, d_out):
     r += coop.block.scan(x, mode="inclusive", scan_op="max")
     r += coop.block.exclusive_sum(x, block_aggregate=agg)
     r += coop.block.inclusive_sum(x)
-    r += coop.block.exclusive_scan(x, dev_max, initial_value=0)
-    r += coop.block.inclusive_scan(x, "min", block_aggregate=agg)
+    r += coop.block.exclusive_scan(x, scan_op=dev_max, initial_value=0)
+    r += coop.block.inclusive_scan(x, scan_op="min", block_aggregate=agg)
     # arrays: out of place, in place, initial values, aggregates, a running prefix
     coop.block.scan(items, out, mode="exclusive", scan_op=operator.add)
     coop.block.scan(items, out, mode="inclusive", scan_op=np.maximum, initial_value=3)
@@ -161,10 +161,17 @@ def k_block_scan(d_in, d_out):
 
 def test_block_scan_every_form():
     src = build(k_block_scan).shim_source
-    assert classes(src) >= {"::cub::BlockScan<::cuda::std::int32_t, 128, ::cub::BlockScanAlgorithm::BLOCK_SCAN_RAKING, 1, 1>"}
-    for method in ("ExclusiveSum", "InclusiveSum", "ExclusiveScan", "InclusiveScan"):
-        assert calls(src, method) >= 3, method
-    for functor in ("::cuda::maximum<>{}", "::cuda::minimum<>{}", "::cuda::std::plus<>{}"):
+    assert "::cub::BlockScan<::cuda::std::int32_t, 128, ::cub::BlockScanAlgorithm::BLOCK_SCAN_RAKING, 1, 1>" in classes(src)
+    made = re.findall(r"__obj\.(\w+)\(([^;]*)\);", src)
+    scalar = [(m, a.count(",") + 1) for m, a in made if a.startswith("*static_cast<const ::cuda::std::int32_t*>(a0)")]
+    assert sorted(scalar) == [("ExclusiveScan", 4), ("ExclusiveSum", 2), ("ExclusiveSum", 3), ("InclusiveScan", 3),
+                              ("InclusiveScan", 4), ("InclusiveSum", 2)]
+    arrays = [(m, a.count(",") + 1) for m, a in made if a.startswith("*reinterpret_cast<::cuda::std::int32_t(*)[4]>(a0)")
+              and m != "Load"]
+    assert sorted(arrays) == [("ExclusiveScan", 4)] * 2 + [("ExclusiveSum", 2)] + [("ExclusiveSum", 3)] * 2 + \
+        [("InclusiveScan", 4)] * 3 + [("InclusiveSum", 2), ("InclusiveSum", 3)]
+    assert [m for m, a in made if "__op_block_prefix_callback_op" in a] == ["ExclusiveSum", "InclusiveSum"]
+    for functor in ("::cuda::maximum<>{}", "::cuda::minimum<>{}"):
         assert functor in src
 
 
@@ -421,7 +428,7 @@ def k_record(d_in, d_out):
     items = coop.local.array(2, d_in.dtype)
     coop.block.load(d_in, items)
     d_out[tid] = coop.block.scan(x, mode="inclusive", scan_op=pair_max)
-    d_out[tid] = coop.block.exclusive_scan(x, pair_max, initial_value=d_in[0])
+    d_out[tid] = coop.block.exclusive_scan(x, scan_op=pair_max, initial_value=d_in[0])
     coop.block.inclusive_scan(items, items, pair_max)
     coop.block.exclusive_scan(items, items, pair_max, initial_value=d_in[0])
     r = coop.block.reduce(x, pair_max)
@@ -840,12 +847,12 @@ def e_warp_scan_of_array(d_in, d_out):
 
 
 def e_scalar_inclusive_with_initial(d_in, d_out):
-    d_out[0] = coop.block.inclusive_scan(d_in[cuda.threadIdx.x], "+", initial_value=1)  # <- error
+    d_out[0] = coop.block.inclusive_scan(d_in[cuda.threadIdx.x], scan_op="+", initial_value=1)  # <- error
 
 
 def e_no_identity(d_in, d_out):
     items = coop.local.array(4, d_in.dtype)
-    coop.block.exclusive_scan(items, items, "&")  # <- error
+    coop.block.exclusive_scan(items, items, "and")  # <- error
 
 
 def e_missing_required(d_in, d_out):
@@ -927,7 +934,8 @@ ERRORS = [
     (e_ranks_not_taken, "coop.block.exchange", "ranks", "does not take ranks", "a Scatter* block_exchange_type", 128),
     (e_thread_data_dtype_unknown, "coop.block.scan", "src", "the dtype of this coop.ThreadData is not known yet",
      "pass dtype= to coop.ThreadData", 128),
-    (e_thread_data_two_dtypes, "coop.block.scan", "src", "mismatched dtypes", None, 128),
+    (e_thread_data_two_dtypes, "coop.block.scan", "dst", "mismatched dtypes: an array of float32, but the items are int32",
+     "an array of int32", 128),
     (e_two_phase_regiven, "coop.block.scan", "algorithm", "is fixed by the two-phase constructor",
      "the single-phase form coop.block.scan(...)", 128),
     (e_two_phase_ipt_regiven, "coop.block.scan", "items_per_thread", "is fixed by the two-phase constructor",

@@ -428,7 +428,7 @@ def test_relaunch_with_other_block_shape_and_items_per_thread():
         k[2, tpb](cuda.to_device(h), out, ipt)
         t = h.reshape(2, tile)
         ref = np.cumsum(t, axis=1).astype(np.int32)
-        ref[:, 0] = t[:, ::ipt].sum(axis=1)  # first items of every thread, summed by the device function
+        ref[:, 0] = ref[:, ::ipt].sum(axis=1)  # every thread's first scanned item, summed by the device function
         np.testing.assert_array_equal(out.copy_to_host().reshape(2, tile), ref, err_msg=f"tpb={tpb} ipt={ipt}")
 
 
