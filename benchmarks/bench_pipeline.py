@@ -85,15 +85,15 @@ def time_launches(launch, reps: int) -> list[float]:
     return out
 
 
-def build_reference(work: Path) -> Path:
+def build_reference(work: Path, source: str = "pipeline_cub.cu") -> Path:
     nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"
     if not Path(nvcc).exists():
         raise SystemExit("bench_pipeline: nvcc not found (PATH or /usr/local/cuda/bin)")
     from cub_bindings._runtime.nvrtc_service import include_dirs
 
-    exe = work / "pipeline_cub"
+    exe = work / Path(source).stem
     cmd = [nvcc, "-O3", "-Xptxas=-v", "-std=c++17", "-arch=sm_90", f"-DBLOCK={BLOCK}", f"-DITEMS={ITEMS}",
-           f"-I{include_dirs()[0]}", str(ROOT / "benchmarks" / "pipeline_cub.cu"), "-o", str(exe)]
+           f"-I{include_dirs()[0]}", str(ROOT / "benchmarks" / source), "-o", str(exe)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     usage = [ln.strip() for ln in out.stderr.splitlines() if "registers" in ln]
     return exe, usage[-1] if usage else ""

@@ -1,0 +1,117 @@
+"""GPU throughput of the coop example (examples/grid_stride_scan.py) vs the same kernel in CUDA C++/CUB.
+
+    bash scripts/gpu_bench.sh            # on the device machine (see the script)
+
+Grid-stride load (WARP_TRANSPOSE) -> exclusive sum (WARP_SCANS) -> store over 2^28 int32,
+256 threads x 8 items, the same grid for both. The C++ kernel (benchmarks/coop_pipeline_cub.cu)
+is built with nvcc against the same CCCL headers in the same run. Both are timed with CUDA
+events around batches of launches (so host launch overhead does not count), alternating
+rounds; a device-to-device copy of the same size is timed for context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from numba import cuda
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
+
+from bench_pipeline import _one, build_reference  # noqa: E402
+from grid_stride_scan import scan_tiles  # noqa: E402
+
+BLOCK, ITEMS = 256, 8
+
+
+def time_batches(launch, reps: int, batch: int) -> list[float]:
+    launch()
+    cuda.synchronize()
+    out = []
+    for _ in range(reps):
+        a, b = cuda.event(), cuda.event()
+        a.record()
+        for _ in range(batch):
+            launch()
+        b.record()
+        b.synchronize()
+        out.append(cuda.event_elapsed_time(a, b) / batch)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--log2n", type=int, default=28)
+    ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    n = 1 << args.log2n
+    work = Path(os.environ.get("OUT", "/tmp"))
+    exe, cpp_usage = build_reference(work, "coop_pipeline_cub.cu")
+    dev = cuda.get_current_device()
+    blocks = dev.MULTIPROCESSOR_COUNT * (2048 // BLOCK)
+
+    h = np.random.default_rng(0).integers(-100, 100, n, dtype=np.int32)
+    d_in, d_out = cuda.to_device(h), cuda.device_array(n, np.int32)
+    t0 = time.perf_counter()
+    scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS)
+    cuda.synchronize()
+    first_launch_s = time.perf_counter() - t0
+    check = 1 << 22
+    tiles = h[:check].reshape(-1, BLOCK * ITEMS)
+    np.testing.assert_array_equal(d_out[:check].copy_to_host().reshape(tiles.shape), np.cumsum(tiles, 1) - tiles)
+    t0 = time.perf_counter()
+    for _ in range(100):
+        scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS)
+    launch_us = (time.perf_counter() - t0) / 100 * 1e6  # host time per launch (queue not full yet)
+    cuda.synchronize()
+
+    d_copy = cuda.device_array(n, np.int32)
+    # the C++ kernel declares __launch_bounds__(BLOCK); the same kernel with numba-cuda's launch_bounds
+    scan_tiles_lb = cuda.jit(launch_bounds=BLOCK)(scan_tiles.py_func)
+    coop_ms, coop_lb_ms, cub_ms, copy_ms = [], [], [], []
+    for _ in range(args.rounds):
+        coop_ms += time_batches(lambda: scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS), args.reps, args.batch)
+        coop_lb_ms += time_batches(lambda: scan_tiles_lb[blocks, BLOCK](d_in, d_copy, ITEMS), args.reps, args.batch)
+        res = json.loads(subprocess.run([str(exe), str(n), str(args.reps), str(args.batch), str(blocks)],
+                                        check=True, capture_output=True, text=True).stdout)
+        assert res["error"] == "no error", res
+        cub_ms.append(res["median_ms"])
+        copy_ms += time_batches(lambda: d_copy.copy_to_device(d_in), args.reps, 1)
+    nbytes = 2 * n * 4
+    np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
+    med = {k: statistics.median(v) for k, v in (("coop", coop_ms), ("coop_lb", coop_lb_ms), ("cub", cub_ms), ("copy", copy_ms))}
+    name = dev.name.decode() if isinstance(dev.name, bytes) else dev.name
+    result = {
+        "device": name, "n": n, "block": BLOCK, "items_per_thread": ITEMS, "grid": blocks,
+        "coop_ms": med["coop"], "cuda_cpp_cub_ms": med["cub"], "d2d_copy_ms": med["copy"],
+        "coop_TBps": nbytes / med["coop"] / 1e9, "cub_TBps": nbytes / med["cub"] / 1e9,
+        "copy_TBps": nbytes / med["copy"] / 1e9,
+        "ratio_coop_over_cub_time": med["coop"] / med["cub"],
+        "coop_launch_bounds_ms": med["coop_lb"], "ratio_coop_launch_bounds_over_cub_time": med["coop_lb"] / med["cub"],
+        "coop_launch_bounds_registers": _one(scan_tiles_lb.get_regs_per_thread()),
+        "cub_over_copy": med["copy"] / med["cub"],
+        "coop_rounds_ms": coop_ms[:: args.reps], "cub_rounds_ms": cub_ms,
+        "cpp_ptxas_usage": cpp_usage,
+        "coop_registers": _one(scan_tiles.get_regs_per_thread()),
+        "coop_shared_bytes": _one(scan_tiles.get_shared_mem_per_block()),
+        "first_launch_s (compile incl.)": first_launch_s, "host_us_per_launch": launch_us,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    print(json.dumps(result, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
