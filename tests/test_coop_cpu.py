@@ -37,9 +37,25 @@ def build(kernel, argtypes=(I32, I32), block=128):
     return b
 
 
+_CALL = re.compile(r"__obj\.(\w+)\(([^;]*)\);")
+
+
+def shim_calls(source, method=None):
+    """The CUB calls the shims make, sorted: (method, number of arguments, what the first
+    argument is: "array" (items), "scalar" or "pointer" (a global-memory iterator)).
+    Identical calls share one shim."""
+    out = []
+    for m, args in _CALL.findall(source):
+        first = args.split(",")[0]
+        kind = "array" if "(*)[" in first else "scalar" if first.startswith("*static_cast") else "pointer"
+        if method is None or m == method:
+            out.append((m, args.count(",") + 1, kind))
+    return sorted(out)
+
+
 def calls(source, method):
-    """How many shims call CUB's ``method`` (``__obj.Method(``) in the shim source."""
-    return len(re.findall(rf"__obj\.{method}\(", source))
+    """How many shims call CUB's ``method``."""
+    return len(shim_calls(source, method))
 
 
 def classes(source):
@@ -82,15 +98,15 @@ def k_block_load_store(d_in, d_out, n):
 
 
 def test_block_load_store_every_algorithm_partial_tiles_and_oob_default():
-    src = build(k_block_load_store, (I32, I32, types.int32)).shim_source
+    src = build(k_block_load_store, (I32, I32, types.int64)).shim_source  # an int64 count is converted
+    cls = classes(src)
     for alg in coop.BlockLoadAlgorithm:
-        assert f"::cub::BlockLoadAlgorithm::BLOCK_LOAD_{alg.name}," in src
+        assert f"::cub::BlockLoad<::cuda::std::int32_t, 128, 4, ::cub::BlockLoadAlgorithm::BLOCK_LOAD_{alg.name}, 1, 1>" in cls
     for alg in coop.BlockStoreAlgorithm:
-        assert f"::cub::BlockStoreAlgorithm::BLOCK_STORE_{alg.name}," in src
-    loads = re.findall(r"__obj\.Load\(([^;]*)\);", src)
-    assert sorted(a.count(",") + 1 for a in loads) == [2] * 6 + [3, 4]  # + num_valid_items, + oob_default
-    stores = re.findall(r"__obj\.Store\(([^;]*)\);", src)
-    assert sorted(a.count(",") + 1 for a in stores) == [2] * 6 + [3]
+        assert f"::cub::BlockStore<::cuda::std::int32_t, 128, 4, ::cub::BlockStoreAlgorithm::BLOCK_STORE_{alg.name}, 1, 1>" in cls
+    # one shim per algorithm, plus the partial-tile overloads: + num_valid_items (+ oob_default)
+    assert shim_calls(src, "Load") == [("Load", 2, "pointer")] * 6 + [("Load", 3, "pointer"), ("Load", 4, "pointer")]
+    assert shim_calls(src, "Store") == [("Store", 2, "pointer")] * 6 + [("Store", 3, "pointer")]
 
 
 def k_block_exchange(d_in, d_out):
@@ -121,11 +137,12 @@ def test_block_exchange_every_kind_in_and_out_of_place_with_time_slicing():
     src = build(k_block_exchange).shim_source
     for kind in coop.BlockExchangeType:
         assert calls(src, kind.name) >= 1, kind
-    assert calls(src, "StripedToBlocked") == 1  # the two identical calls share one shim
+    assert shim_calls(src, "StripedToBlocked") == [("StripedToBlocked", 2, "array")]  # two identical calls, one shim
+    assert shim_calls(src, "WarpStripedToBlocked") == [("WarpStripedToBlocked", 1, "array")]  # in place
+    assert shim_calls(src, "ScatterToStriped") == [("ScatterToStriped", 2, "array")]  # in place: items, ranks
     assert "::cub::BlockExchange<::cuda::std::int32_t, 128, 4, false, 1, 1>" in classes(src)
     assert "::cub::BlockExchange<::cuda::std::int32_t, 128, 4, true, 1, 1>" in classes(src)
-    flagged = re.search(r"__obj\.ScatterToStripedFlagged\(([^;]*)\);", src).group(1)
-    assert flagged.count(",") == 3  # input, output, ranks, is_valid
+    assert shim_calls(src, "ScatterToStripedFlagged") == [("ScatterToStripedFlagged", 4, "array")]  # + is_valid
 
 
 def k_block_scan(d_in, d_out):
@@ -162,15 +179,17 @@ def k_block_scan(d_in, d_out):
 def test_block_scan_every_form():
     src = build(k_block_scan).shim_source
     assert "::cub::BlockScan<::cuda::std::int32_t, 128, ::cub::BlockScanAlgorithm::BLOCK_SCAN_RAKING, 1, 1>" in classes(src)
-    made = re.findall(r"__obj\.(\w+)\(([^;]*)\);", src)
-    scalar = [(m, a.count(",") + 1) for m, a in made if a.startswith("*static_cast<const ::cuda::std::int32_t*>(a0)")]
-    assert sorted(scalar) == [("ExclusiveScan", 4), ("ExclusiveSum", 2), ("ExclusiveSum", 3), ("InclusiveScan", 3),
-                              ("InclusiveScan", 4), ("InclusiveSum", 2)]
-    arrays = [(m, a.count(",") + 1) for m, a in made if a.startswith("*reinterpret_cast<::cuda::std::int32_t(*)[4]>(a0)")
-              and m != "Load"]
-    assert sorted(arrays) == [("ExclusiveScan", 4)] * 2 + [("ExclusiveSum", 2)] + [("ExclusiveSum", 3)] * 2 + \
-        [("InclusiveScan", 4)] * 3 + [("InclusiveSum", 2), ("InclusiveSum", 3)]
-    assert [m for m, a in made if "__op_block_prefix_callback_op" in a] == ["ExclusiveSum", "InclusiveSum"]
+    made = [c for c in shim_calls(src) if c[0] not in ("Load", "Store")]
+    # one item per thread: (input, output [, initial_value] [, scan_op] [, block_aggregate])
+    assert [(m, n) for m, n, kind in made if kind == "scalar"] == [
+        ("ExclusiveScan", 4), ("ExclusiveSum", 2), ("ExclusiveSum", 3), ("InclusiveScan", 3), ("InclusiveScan", 4),
+        ("InclusiveSum", 2)]
+    # arrays (one shim per distinct operator / argument set)
+    assert [(m, n) for m, n, kind in made if kind == "array"] == [
+        ("ExclusiveScan", 4), ("ExclusiveScan", 4), ("ExclusiveSum", 2), ("ExclusiveSum", 3), ("ExclusiveSum", 3),
+        ("InclusiveScan", 4), ("InclusiveScan", 4), ("InclusiveScan", 4), ("InclusiveSum", 2), ("InclusiveSum", 3)]
+    assert [m for m, args in _CALL.findall(src) if "__op_block_prefix_callback_op" in args] == ["ExclusiveSum",
+                                                                                                 "InclusiveSum"]
     for functor in ("::cuda::maximum<>{}", "::cuda::minimum<>{}"):
         assert functor in src
 
@@ -178,6 +197,10 @@ def test_block_scan_every_form():
 def k_block_algorithms(d_in, d_out):
     tid = cuda.threadIdx.x
     items = coop.local.array(2, d_in.dtype)
+    lanes = coop.local.array(8, d_in.dtype)
+    coop.warp.exchange(lanes, warp_exchange_type="blocked_to_striped", threads_in_warp=8, algorithm="smem")
+    coop.warp.exchange(lanes, warp_exchange_type="blocked_to_striped", threads_in_warp=8,
+                       algorithm=coop.WarpExchangeAlgorithm.SHUFFLE)  # SHUFFLE: items per thread == warp size
     coop.block.load(d_in, items)
     coop.block.inclusive_sum(items, algorithm=coop.BlockScanAlgorithm.RAKING)
     coop.block.exclusive_scan(items, items, "max", algorithm="raking_memoize")
@@ -191,8 +214,10 @@ def k_block_algorithms(d_in, d_out):
         d_out[0] = r
 
 
-def test_block_scan_and_reduce_every_algorithm():
+def test_scan_reduce_and_warp_exchange_every_algorithm():
     src = build(k_block_algorithms, (F32, F32)).shim_source
+    for alg in coop.WarpExchangeAlgorithm:
+        assert f"::cub::WarpExchange<float, 8, 8, ::cub::WarpExchangeAlgorithm::WARP_EXCHANGE_{alg.name}>" in classes(src)
     for alg in coop.BlockScanAlgorithm:
         assert f"::cub::BlockScan<float, 128, ::cub::BlockScanAlgorithm::BLOCK_SCAN_{alg.name}, 1, 1>" in classes(src)
     for alg in coop.BlockReduceAlgorithm:
@@ -222,12 +247,13 @@ def k_block_reduce(d_in, d_out, n):
 
 def test_block_reduce_and_sum_scalar_array_num_valid_and_every_operator_form():
     src = build(k_block_reduce, (I32, I32, types.int32)).shim_source
-    assert calls(src, "Sum") == 3 and calls(src, "Reduce") >= 6
-    for functor in ("::cuda::std::plus<>{}", "::cuda::minimum<>{}", "::cuda::maximum<>{}", "::cuda::std::bit_and<>{}"):
-        assert functor in src
-    with_num_valid = [a for a in re.findall(r"__obj\.(?:Reduce|Sum)\(([^;]*)\);", src)]
-    assert any(a.count(",") == 1 for a in re.findall(r"__obj\.Sum\(([^;]*)\);", src))  # Sum(input, num_valid)
-    assert len(with_num_valid) >= 9
+    assert shim_calls(src, "Sum") == [("Sum", 1, "array"), ("Sum", 1, "scalar"), ("Sum", 2, "scalar")]  # + num_valid
+    # arrays: max, &, operator.add, min, dev_max; scalars: "+", np.maximum, and min / dev_max with num_valid
+    assert shim_calls(src, "Reduce") == [("Reduce", 2, "array")] * 5 + [("Reduce", 2, "scalar")] * 2 + \
+        [("Reduce", 3, "scalar")] * 2
+    ops = {re.sub(r"_\d+_t\{\}$", "_t{}", op) for op in re.findall(r"auto __op_reduction_op = ([^;]*);", src)}
+    assert ops == {"::cuda::maximum<>{}", "::cuda::minimum<>{}", "::cuda::std::bit_and<>{}", "::cuda::std::plus<>{}",
+                   "cub_coop_op_dev_max_t{}"}  # the device function, wrapped as a C++ functor
 
 
 def _warp_kernel(lw):
@@ -261,12 +287,14 @@ def _warp_kernel(lw):
         r += coop.warp.reduce(v, dev_max, valid_items=n, threads_in_warp=lw)
         r += coop.warp.exclusive_sum(v, threads_in_warp=lw)
         r += coop.warp.exclusive_sum(v, warp_aggregate=agg, threads_in_warp=lw)
+        r += coop.warp.exclusive_sum(v, valid_items=n, warp_aggregate=agg, threads_in_warp=lw)
         r += coop.warp.inclusive_sum(v, valid_items=n, threads_in_warp=lw)
         r += coop.warp.inclusive_sum(v, warp_aggregate=agg, threads_in_warp=lw)
-        r += coop.warp.exclusive_scan(v, "max", threads_in_warp=lw)
+        r += coop.warp.inclusive_sum(v, initial_value=5, threads_in_warp=lw)
+        r += coop.warp.exclusive_scan(v, "max", threads_in_warp=lw)  # the functor's identity seeds it
         r += coop.warp.exclusive_scan(v, dev_max, initial_value=0, valid_items=n, threads_in_warp=lw)
         r += coop.warp.exclusive_scan(v, "min", warp_aggregate=agg, threads_in_warp=lw)
-        r += coop.warp.inclusive_scan(v, "min", valid_items=n, threads_in_warp=lw)
+        r += coop.warp.inclusive_scan(v, "min", valid_items=n, warp_aggregate=agg, threads_in_warp=lw)
         r += coop.warp.inclusive_scan(v, dev_max, initial_value=1, warp_aggregate=agg, threads_in_warp=lw)
         d_out[tid] = r + agg[0]
 
@@ -283,11 +311,17 @@ def test_warp_primitives_every_form_per_logical_warp_size(lw):
         assert f"::cub::WarpStore<::cuda::std::int32_t, 4, ::cub::WarpStoreAlgorithm::WARP_STORE_{alg.name}, {lw}>" in cls
     assert f"::cub::WarpExchange<::cuda::std::int32_t, 4, {lw}, ::cub::WarpExchangeAlgorithm::WARP_EXCHANGE_SMEM>" in cls
     assert f"::cub::WarpReduce<::cuda::std::int32_t, {lw}>" in cls and f"::cub::WarpScan<::cuda::std::int32_t, {lw}>" in cls
-    for kind in coop.WarpExchangeType:
-        assert calls(src, kind.name) == 1, kind
-    for method in ("Sum", "Reduce", "ExclusiveSum", "InclusiveSum", "ExclusiveScan", "InclusiveScan",
-                   "ExclusiveScanPartial", "InclusiveScanPartial"):
-        assert calls(src, method) >= 1, method
+    made = shim_calls(src)
+    assert [c for c in made if c[0] in ("StripedToBlocked", "BlockedToStriped", "ScatterToStriped")] == [
+        ("BlockedToStriped", 2, "array"), ("ScatterToStriped", 3, "array"), ("StripedToBlocked", 2, "array")]
+    assert [c for c in made if c[0] in ("Sum", "Reduce")] == [
+        ("Reduce", 2, "scalar"), ("Reduce", 3, "scalar"),  # + valid_items
+        ("Sum", 1, "array"), ("Sum", 1, "scalar"), ("Sum", 2, "scalar")]
+    # (input, output [, initial_value] [, scan_op] [, valid_items] [, warp_aggregate]); partial tiles call *Partial
+    assert [(m, n) for m, n, _ in made if "Scan" in m or m.endswith("Sum") and m != "Sum"] == [
+        ("ExclusiveScan", 4), ("ExclusiveScan", 5), ("ExclusiveScanPartial", 5), ("ExclusiveScanPartial", 6),
+        ("ExclusiveSum", 2), ("ExclusiveSum", 3), ("InclusiveScan", 4), ("InclusiveScan", 5),
+        ("InclusiveScanPartial", 4), ("InclusiveScanPartial", 5), ("InclusiveSum", 3)]
 
 
 # --------------------------------------------------------------------------- two-phase, TempStorage, records, shapes
@@ -468,6 +502,7 @@ def test_2d_and_3d_block_shapes(dims):
     assert f"::cub::BlockExchange<::cuda::std::int32_t, {x}, 2, false, {y}, {z}>" in cls
     assert f"::cub::BlockScan<::cuda::std::int32_t, {x}, ::cub::BlockScanAlgorithm::BLOCK_SCAN_RAKING, {y}, {z}>" in cls
     assert f"::cub::BlockReduce<::cuda::std::int32_t, {x}, ::cub::BlockReduceAlgorithm::BLOCK_REDUCE_WARP_REDUCTIONS, {y}, {z}>" in cls
+    assert "TempStorage __s[4];" in src  # the warp sum: one TempStorage per warp of the 128-thread block
 
 
 @cuda.jit(device=True)
@@ -517,6 +552,7 @@ def test_dtype_and_items_per_thread_inference():
 
 
 def k_explicit_shape(d_in, d_out):
+    # each call states its own block shape (mixed here only to show each is honoured)
     items = coop.local.array(2, d_in.dtype)
     coop.block.load(d_in, items, threads_per_block=(16, 8))
     coop.block.inclusive_sum(items, items, threads_per_block=(16, 8))
@@ -532,6 +568,16 @@ def test_block_shape_from_threads_per_block_without_a_launch():
     assert "::cub::BlockScan<::cuda::std::int32_t, 16, ::cub::BlockScanAlgorithm::BLOCK_SCAN_RAKING, 8, 1>" in cls
     assert "::cub::BlockReduce<::cuda::std::int32_t, 256, ::cub::BlockReduceAlgorithm::BLOCK_REDUCE_WARP_REDUCTIONS, 1, 1>" in cls
     assert "::cub::BlockStore<::cuda::std::int32_t, 128, 2, ::cub::BlockStoreAlgorithm::BLOCK_STORE_DIRECT, 1, 1>" in cls
+
+
+def k_warp_only(d_in, d_out):
+    d_out[cuda.threadIdx.x] = coop.warp.sum(d_in[cuda.threadIdx.x])
+
+
+def test_warp_primitives_need_no_block_shape():
+    # without a block shape, one TempStorage per warp of the largest block (1024 threads)
+    assert "TempStorage __s[32];" in build(k_warp_only, block=None).shim_source
+    assert "TempStorage __s[2];" in build(k_warp_only, block=64).shim_source
 
 
 def test_launch_shape_is_scoped():
@@ -707,7 +753,7 @@ def e_ranks_length(d_in, d_out):
     coop.block.exchange(items, block_exchange_type="scatter_to_blocked", ranks=ranks)  # <- error
 
 
-def e_aggregate_empty(d_in, d_out):
+def e_aggregate_wrong_dtype(d_in, d_out):
     items = coop.local.array(4, d_in.dtype)
     agg = coop.local.array(4, np.float32)
     coop.block.exclusive_sum(items, items, block_aggregate=agg)  # <- error
@@ -716,6 +762,18 @@ def e_aggregate_empty(d_in, d_out):
 def e_temp_storage_small(d_in, d_out):
     items = coop.local.array(4, d_in.dtype)
     temp = coop.TempStorage(16, 16)
+    coop.block.scan(items, items, temp_storage=temp)  # <- error
+
+
+def e_temp_storage_misaligned(d_in, d_out):
+    items = coop.local.array(4, d_in.dtype)
+    temp = coop.TempStorage(4096, 2)
+    coop.block.scan(items, items, temp_storage=temp)  # <- error
+
+
+def e_temp_storage_not_temp_storage(d_in, d_out):
+    items = coop.local.array(4, d_in.dtype)
+    temp = coop.shared.array(4096, np.uint8)
     coop.block.scan(items, items, temp_storage=temp)  # <- error
 
 
@@ -807,6 +865,11 @@ TP_SCAN = coop.block.scan(np.int32, 128, 4, algorithm="warp_scans")
 def e_two_phase_regiven(d_in, d_out):
     items = coop.local.array(4, d_in.dtype)
     TP_SCAN(items, items, algorithm="raking")  # <- error
+
+
+def e_two_phase_dtype(d_in, d_out):
+    items = coop.local.array(4, np.float32)
+    TP_SCAN(items, items)  # <- error
 
 
 def e_two_phase_ipt_regiven(d_in, d_out):
@@ -904,9 +967,12 @@ ERRORS = [
      "BlockScanAlgorithm.WARP_SCANS", 128),
     (e_ranks_length, "coop.block.exchange", "ranks", "holds 3 items, but items per thread is 4", "an array of 4 items",
      128),
-    (e_aggregate_empty, "coop.block.exclusive_sum", "block_aggregate", "must be a 1-D array of int32", None, 128),
+    (e_aggregate_wrong_dtype, "coop.block.exclusive_sum", "block_aggregate", "must be a 1-D array of int32", None, 128),
     (e_temp_storage_small, "coop.block.scan", "temp_storage", "16 bytes is too small: .*BlockScan.* needs \\d+ bytes",
      "coop.TempStorage(", 128),
+    (e_temp_storage_misaligned, "coop.block.scan", "temp_storage", "alignment 2 is too small: .*BlockScan.* needs 16",
+     "coop.TempStorage(4096, 16)", 128),
+    (e_temp_storage_not_temp_storage, "coop.block.scan", "temp_storage", "must be a coop.TempStorage", None, 128),
     (e_warp_size, "coop.warp.sum", "threads_in_warp", "64 threads is not a logical warp size",
      "a power of two from 1 to 32", 128),
     (e_warp_size_not_power_of_two, "coop.warp.reduce", "threads_in_warp", "12 threads is not a logical warp size",
@@ -938,6 +1004,8 @@ ERRORS = [
      "an array of int32", 128),
     (e_two_phase_regiven, "coop.block.scan", "algorithm", "is fixed by the two-phase constructor",
      "the single-phase form coop.block.scan(...)", 128),
+    (e_two_phase_dtype, "coop.block.scan", "src", "mismatched dtypes: an array of float32, but the items are int32",
+     "an array of int32", 128),
     (e_two_phase_ipt_regiven, "coop.block.scan", "items_per_thread", "is fixed by the two-phase constructor",
      "omit it here", 128),
     (e_scan_callback_and_aggregate, "coop.block.exclusive_sum", "block_aggregate",
@@ -977,3 +1045,59 @@ def test_coop_error_is_a_type_error_and_not_a_numba_error():
     from numba.cuda.core.errors import NumbaError
 
     assert issubclass(coop.CoopError, TypeError) and not issubclass(coop.CoopError, NumbaError)
+
+
+# =========================================================================== known bugs (strict xfail)
+
+
+def k_aliases(d_in, d_out):
+    tid = cuda.threadIdx.x
+    items = coop.local.array(4, d_in.dtype)
+    out = coop.local.array(4, d_in.dtype)
+    state = coop.local.array(1, d_in.dtype)
+    state[0] = 0
+    coop.block.exchange(input_items=items, output_items=out, kind="blocked_to_striped")
+    coop.block.exclusive_sum(items, out, prefix_op=coop.StatefulOp(running_total, state))
+    s = coop.block.sum(d_in[tid], dim=128)
+    s += coop.block.reduce(d_in[tid], op="max")
+    s += coop.warp.sum(d_in[tid], logical_warp_threads=16)
+    d_out[tid] = s + out[0]
+
+
+@pytest.mark.xfail(reason="BUG: keyword aliases (dim=, op=, reduction_op=, prefix_op=, input_items=, output_items=, "
+                          "kind=, logical_warp_threads=) pass typing but lowering fails: the call signature's pysig "
+                          "names the canonical parameters, so Numba cannot bind the alias keyword (TypingError "
+                          "'Cannot bind ... missing a required argument')", strict=True)
+def test_keyword_aliases_compile():
+    src = build(k_aliases).shim_source
+    assert calls(src, "BlockedToStriped") == 1 and calls(src, "Sum") == 2
+
+
+def k_scalar_scan_positional_operator(d_in, d_out):
+    x = d_in[cuda.threadIdx.x]
+    d_out[0] = coop.block.exclusive_scan(x, dev_max, initial_value=0) + coop.block.inclusive_scan(x, "max")
+
+
+@pytest.mark.xfail(reason="BUG: with one item per thread, coop.block.exclusive_scan(x, op) / inclusive_scan(x, op) "
+                          "bind the operator to `dst` (kernel order src, dst, scan_op) and fail with the misleading "
+                          "'argument `scan_op`: is required'; coop.warp.exclusive_scan(x, op) takes it positionally",
+                   strict=True)
+def test_block_scalar_scan_takes_its_operator_positionally():
+    src = build(k_scalar_scan_positional_operator).shim_source
+    assert shim_calls(src) == [("ExclusiveScan", 4, "scalar"), ("InclusiveScan", 3, "scalar")]
+
+
+def e_thread_data_written_before_its_dtype_is_known(d_in, d_out):
+    td = coop.ThreadData(4)
+    td[0] = d_in[0]  # <- error
+    coop.block.scan(td, td)
+
+
+@pytest.mark.xfail(reason="BUG: writing to (or reading) a coop.ThreadData whose dtype is not known yet gives Numba's "
+                          "'No implementation of function setitem' TypingError, not a CoopError saying to pass dtype=",
+                   strict=True)
+def test_thread_data_used_before_its_dtype_is_known_is_a_coop_error():
+    kernel = e_thread_data_written_before_its_dtype_is_known
+    msg = compile_error(kernel)
+    assert "coop.ThreadData" in msg and "dtype" in msg
+    assert f'test_coop_cpu.py", line {line_of(kernel)}' in msg and "No implementation of function" not in msg
