@@ -18,6 +18,7 @@ import threading
 import weakref
 
 from numba.cuda import cgutils, types
+from numba.cuda.core.errors import TypingError
 from numba.cuda.cudadrv import nvvm
 from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
 from numba.cuda.datamodel.models import ArrayModel
@@ -308,8 +309,15 @@ class _TDGetitem(AbstractTemplate):
     def generic(self, args, kws):
         if len(args) == 2 and isinstance(args[0], ThreadDataType) and isinstance(args[1], types.Integer):
             if args[0].dtype is None:
-                return None
+                _td_unknown(args[0])
             return signature(args[0].dtype, *args)
+
+
+def _td_unknown(td):
+    # a Numba error, not a CoopError: a later typing pass may know the dtype (a primitive
+    # further down fixes it), and Numba reports this only if none does
+    raise TypingError(f"coop.ThreadData made at {td.site}: its dtype is not known here; give dtype= "
+                      "(coop.ThreadData(n, dtype=...)) or pass it to a primitive that fixes it first")
 
 
 @typing_registry.register_global(operator.setitem)
@@ -317,7 +325,7 @@ class _TDSetitem(AbstractTemplate):
     def generic(self, args, kws):
         if len(args) == 3 and isinstance(args[0], ThreadDataType) and isinstance(args[1], types.Integer):
             if args[0].dtype is None:
-                return None
+                _td_unknown(args[0])
             return signature(types.none, args[0], args[1], args[0].dtype)
 
 

@@ -56,14 +56,18 @@ def _host_bind(prim: Primitive, args, kws) -> dict:
     for k, v in kws.items():
         name = prim.aliases.get(k, k)
         if name not in host_names:
+            if name in prim.names:
+                raise TypeError(f"{what}: {name} cannot be fixed on the host; pass it in the kernel call")
             raise TypeError(f"{what}: unknown keyword {k!r}; valid: {', '.join(order)}")
         if name in given:
             raise TypeError(f"{what}: {k!r} given twice")
         given[name] = v
     for n in order:
         p = prim.param(n)
-        if p.required and n not in given:
-            raise TypeError(f"{what}: missing argument {n!r}")
+        if (p.required or p.kind == "dims") and n not in given:
+            raise TypeError(f"{what}: missing argument {n!r} (positional order: {', '.join(order)})")
+        if p.kind in ("ipt", "warp") and n not in given:
+            given[n] = p.default if p.default is not None else 1  # fixed now, so the layout is the kernel's
     bound = {}
     dtype = None
     if "dtype" in given:
@@ -85,9 +89,15 @@ def _host_value(what, p, v, dtype):
     if k in ("ipt", "warp"):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{what}: {p.name} must be a positive int, got {v!r}")
+        if k == "warp" and (v > 32 or v & (v - 1)):
+            raise ValueError(f"{what}: {p.name}={v} is not a logical warp size; valid: a power of two from 1 to 32 "
+                             "(use a coop.block primitive for larger groups)")
         return types.IntegerLiteral(v), v
     if k == "dims":
-        dims = _launch.normalize_dims(v)
+        try:
+            dims = _launch.normalize_dims(v)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{what}: {p.name}: {exc}") from None
         return types.UniTuple(types.intp, 3), dims
     if k == "enum":
         m = enums.member_named(p.choices, v)
@@ -101,7 +111,10 @@ def _host_value(what, p, v, dtype):
     if k == "bool":
         return types.BooleanLiteral(bool(v)), bool(v)
     if k == "op":
-        op = _ops.host_op(v)
+        try:
+            op = _ops.host_op(v)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {p.name}: {exc}") from None
         return (CxxFunctorType(op), op) if isinstance(op, CxxFunctor) else (types.Dispatcher(op), op)
     if k == "value":
         if dtype is None:

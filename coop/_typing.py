@@ -147,26 +147,44 @@ def _show(ty):
 # --------------------------------------------------------------------------- folding
 
 
+def _array_like(ty) -> bool:
+    return isinstance(ty, (types.Array, ThreadDataType))
+
+
 def fold(prim: Primitive, args, kws, bound: dict):
-    """(given: name -> type, order of the names in the call's signature)."""
+    """(given: name -> type, canonical names in call order, names as written in the call).
+
+    A positional argument that lands on an optional output array but is not an array
+    skips it (``coop.block.exclusive_scan(x, "max")``: a scalar scan has no ``dst``).
+    """
     names = [n for n in prim.kernel_order if n not in bound]
     valid = [n for n in prim.names if not prim.param(n).host_only]
-    if len(args) > len(names):
-        fail(prim.qualname, None, f"takes at most {len(names)} positional arguments ({', '.join(names)}), got {len(args)}")
-    given = dict(zip(names, args))
-    order = list(given)
-    for k, a in kws.items():
-        name = prim.aliases.get(k, k)
+    given: dict = {}
+    order: list = []
+    k = 0
+    for a in args:
+        while k < len(names) and prim.param(names[k]).kind == "out" and not prim.param(names[k]).required \
+                and not _array_like(a) and _ops.kernel_op(a)[0] is not None:
+            k += 1
+        if k >= len(names):
+            fail(prim.qualname, None, f"takes at most {len(names)} positional arguments ({', '.join(names)}), got {len(args)}")
+        given[names[k]] = a
+        order.append(names[k])
+        k += 1
+    written = list(order)
+    for key, a in kws.items():
+        name = prim.aliases.get(key, key)
         if name in bound:
-            fail(prim.qualname, k, "is fixed by the two-phase constructor of this primitive",
+            fail(prim.qualname, key, "is fixed by the two-phase constructor of this primitive",
                  "omit it here, or use the single-phase form coop." + prim.scope + "." + prim.name + "(...)")
         if name not in valid:
-            fail(prim.qualname, k, "unknown keyword", ", ".join(valid))
+            fail(prim.qualname, key, "unknown keyword", ", ".join(valid))
         if name in given:
-            fail(prim.qualname, k, "given twice")
+            fail(prim.qualname, key, "given twice")
         given[name] = a
         order.append(name)
-    return given, order
+        written.append(key)
+    return given, order, written
 
 
 # --------------------------------------------------------------------------- inference
@@ -400,7 +418,7 @@ def specialization(c: Call) -> Specialization:
 
 def type_call(context, prim: Primitive, args, kws, bound: dict | None = None):
     bound = bound or {}
-    given, order = fold(prim, tuple(args), dict(kws), bound)
+    given, order, written = fold(prim, tuple(args), dict(kws), bound)
     c = Call(prim, context, given, bound)
     for p in prim.params:
         if p.required and not p.host_only and not c.has(p.name):
@@ -432,7 +450,9 @@ def type_call(context, prim: Primitive, args, kws, bound: dict | None = None):
         ret = c.dtype
     P = inspect.Parameter
     argtys = [given[n] for n in order]
-    sig = signature(ret, *argtys).replace(pysig=inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in order]))
+    # the signature's parameter names are the ones the call wrote (aliases included), so
+    # Numba can bind the call's keywords; the plan keeps the canonical names in that order
+    sig = signature(ret, *argtys).replace(pysig=inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in written]))
     consts = {n: v for n, (t, v) in bound.items()}
     plan = Plan(prim, call, cub, list(order), sources, storage, warps, c.warp_threads or 32, sync,
                 _length_checks(c, call), call.returns, consts)

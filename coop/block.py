@@ -183,8 +183,7 @@ scan = PrimitiveFunction(Primitive(
                         Param("scan_op", "op")),
     kernel_order=("src", "dst", "items_per_thread", "initial_value", "mode", "scan_op", "block_prefix_callback_op",
                   "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
-    host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "mode", "scan_op",
-                "block_prefix_callback_op", "algorithm"),
+    host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "mode", "scan_op", "algorithm"),
     template=_scan_template, build=lambda c: _scan_call(c, c.value("mode"), "scan_op"),
     dtype_from=("src", "dst"), aliases=_SCAN_ALIASES))
 
@@ -196,8 +195,7 @@ def _sum_like(mode):
         params=_scan_params(),
         kernel_order=("src", "dst", "items_per_thread", "initial_value", "block_prefix_callback_op", "block_aggregate",
                       "algorithm", "temp_storage", "threads_per_block"),
-        host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "block_prefix_callback_op",
-                    "algorithm"),
+        host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "algorithm"),
         template=_scan_template, build=lambda c: _scan_call(c, mode, None), dtype_from=("src", "dst"),
         aliases=_SCAN_ALIASES))
 
@@ -208,8 +206,7 @@ def _scan_like(mode):
         params=_scan_params(Param("scan_op", "op", REQUIRED)),
         kernel_order=("src", "dst", "scan_op", "initial_value", "items_per_thread", "block_prefix_callback_op",
                       "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
-        host_order=("dtype", "threads_per_block", "scan_op", "initial_value", "items_per_thread",
-                    "block_prefix_callback_op", "algorithm"),
+        host_order=("dtype", "threads_per_block", "scan_op", "initial_value", "items_per_thread", "algorithm"),
         template=_scan_template, build=lambda c: _scan_call(c, mode, "scan_op"), dtype_from=("src", "dst"),
         aliases=_SCAN_ALIASES))
 
