@@ -13,13 +13,13 @@ import itertools
 import threading
 
 from numba.cuda import types
+from numba.cuda.datamodel.models import OpaqueModel
 from numba.cuda.typing.typeof import typeof
 
 from cub_bindings._runtime import cxx
 from cub_bindings._runtime.ntypes import CALL_TYPERS, CxxFunctorType, _CallableDummy
 from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl
 from cub_bindings.functional import CxxFunctor
-from numba.cuda.datamodel.models import OpaqueModel
 
 from coop import _launch, _ops, enums
 from coop._decl import Primitive

@@ -19,7 +19,7 @@ from numba.cuda.typing.templates import signature
 from cub_bindings._runtime import cxx
 from cub_bindings._runtime.arrays import FixedArray, static_length
 from cub_bindings._runtime.class_template import template_named
-from cub_bindings._runtime.enums import CubEnumMember, CubEnumValue
+from cub_bindings._runtime.enums import CubEnumMember
 from cub_bindings._runtime.ntypes import CxxFunctorType
 from cub_bindings._runtime.resolve import CallPlan, resolve
 from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
@@ -28,9 +28,6 @@ from coop import _launch, _ops, enums
 from coop._arrays import TempStorageType, ThreadDataType, resolve_thread_data
 from coop._decl import Arg, Const, CubCall, Functor, Primitive, Scratch
 from coop._errors import CoopError, fail
-
-ARRAY_KINDS = ("items", "out", "ref", "ranks", "flags")
-
 
 @dataclass
 class Plan:
@@ -459,4 +456,4 @@ def type_call(context, prim: Primitive, args, kws, bound: dict | None = None):
     return sig, plan
 
 
-__all__ = ["type_call", "Plan", "Call", "CubEnumValue"]
+__all__ = ["type_call", "specialization", "Plan", "Call"]
