@@ -24,8 +24,8 @@ from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
 from numba.cuda.datamodel.models import ArrayModel
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
-from cub_bindings._runtime import cxx
 from cub_bindings._runtime.arrays import FixedArray
+from cub_bindings._runtime.arrays import _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
 from cub_bindings._runtime.registry import lowering_registry, register_model, typing_registry
 
 from coop import _launch
@@ -148,16 +148,6 @@ def as_array_type(ty):
 
 
 # --------------------------------------------------------------------------- typing
-
-
-def _dtype_of(ty):
-    if isinstance(ty, (types.NumberClass, types.DType)):
-        return ty.dtype
-    if isinstance(ty, types.TypeRef):
-        return ty.instance_type
-    if isinstance(ty, types.Type) and cxx.is_supported_scalar(ty):
-        return ty
-    return None
 
 
 def _int_arg(name, what, ty, index, *, required=True, positive=True):

@@ -7,7 +7,7 @@ from numba.cuda import types
 
 from cub_bindings import functional as F
 
-from coop._decl import REQUIRED, Arg, Const, Functor, Param
+from coop._decl import REQUIRED, Arg, Const, CubCall, Functor, Param
 
 DTYPE = Param("dtype", "dtype", REQUIRED, host_only=True, doc="the item dtype")
 DIMS = Param("threads_per_block", "dims", doc="block shape (int or tuple); inferred from the launch when omitted")
@@ -54,3 +54,22 @@ def initial_source(c, name, kind, functor, what):
             c.fail(name, f"{functor!r} has no identity for {c.dtype}; {what} needs initial_value")
         return Const(v)
     return None
+
+
+def load_call(c, it: str, items: str, valid: str) -> CubCall:
+    """``Load(it, items[, valid[, oob_default]])`` with CUB's parameter names (block and warp differ)."""
+    args = {it: Arg("src"), items: Arg("dst")}
+    if c.has("num_valid_items"):
+        args[valid] = Arg("num_valid_items")
+        if c.has("oob_default"):
+            args["oob_default"] = Arg("oob_default")
+    elif c.has("oob_default"):
+        c.fail("oob_default", "is only used with num_valid_items (it fills the items past the end)")
+    return CubCall("Load", args, returns=None)
+
+
+def store_call(c, it: str, items: str, valid: str) -> CubCall:
+    args = {it: Arg("dst"), items: Arg("src")}
+    if c.has("num_valid_items"):
+        args[valid] = Arg("num_valid_items")
+    return CubCall("Store", args, returns=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import DIMS, DTYPE, IPT, TEMP, initial_source, op_source
+from coop._common import DIMS, DTYPE, IPT, TEMP, initial_source, load_call, op_source, store_call
 from coop._decl import REQUIRED, Arg, CubCall, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
 from coop.enums import (BlockExchangeType, BlockLoadAlgorithm, BlockReduceAlgorithm, BlockScanAlgorithm,
@@ -29,14 +29,7 @@ def _block(c, cls, **targs):
 
 
 def _load_build(c):
-    args = {"block_src_it": Arg("src"), "dst_items": Arg("dst")}
-    if c.has("num_valid_items"):
-        args["block_items_end"] = Arg("num_valid_items")
-        if c.has("oob_default"):
-            args["oob_default"] = Arg("oob_default")
-    elif c.has("oob_default"):
-        c.fail("oob_default", "is only used with num_valid_items (it fills the items past the end)")
-    return CubCall("Load", args, returns=None)
+    return load_call(c, "block_src_it", "dst_items", "block_items_end")
 
 
 load = PrimitiveFunction(Primitive(
@@ -54,10 +47,7 @@ load = PrimitiveFunction(Primitive(
 
 
 def _store_build(c):
-    args = {"block_itr": Arg("dst"), "items": Arg("src")}
-    if c.has("num_valid_items"):
-        args["valid_items"] = Arg("num_valid_items")
-    return CubCall("Store", args, returns=None)
+    return store_call(c, "block_itr", "items", "valid_items")
 
 
 store = PrimitiveFunction(Primitive(

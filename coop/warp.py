@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import DTYPE, IPT, TEMP, WARP, initial_source, op_source
+from coop._common import DTYPE, IPT, TEMP, WARP, initial_source, load_call, op_source, store_call
 from coop._decl import REQUIRED, Arg, CubCall, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
 from coop.enums import WarpExchangeAlgorithm, WarpExchangeType, WarpLoadAlgorithm, WarpStoreAlgorithm, cub_member
@@ -20,14 +20,7 @@ _ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_
 
 
 def _load_build(c):
-    args = {"block_itr": Arg("src"), "items": Arg("dst")}
-    if c.has("num_valid_items"):
-        args["valid_items"] = Arg("num_valid_items")
-        if c.has("oob_default"):
-            args["oob_default"] = Arg("oob_default")
-    elif c.has("oob_default"):
-        c.fail("oob_default", "is only used with num_valid_items (it fills the items past the end)")
-    return CubCall("Load", args, returns=None)
+    return load_call(c, "block_itr", "items", "valid_items")
 
 
 load = PrimitiveFunction(Primitive(
@@ -47,10 +40,7 @@ load = PrimitiveFunction(Primitive(
 
 
 def _store_build(c):
-    args = {"block_itr": Arg("dst"), "items": Arg("src")}
-    if c.has("num_valid_items"):
-        args["valid_items"] = Arg("num_valid_items")
-    return CubCall("Store", args, returns=None)
+    return store_call(c, "block_itr", "items", "valid_items")
 
 
 store = PrimitiveFunction(Primitive(
