@@ -16,6 +16,7 @@ def _has_gpu() -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    # COOP_DRYRUN: scripts/gpu_dryrun.py compiles the GPU tier without a GPU
     if any(item.get_closest_marker("gpu") for item in items) and not _has_gpu() and not os.environ.get("COOP_DRYRUN"):
         skip = pytest.mark.skip(reason="no CUDA GPU on this machine")
         for item in items:
