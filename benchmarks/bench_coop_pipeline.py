@@ -26,25 +26,10 @@ from numba import cuda
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 
-from bench_pipeline import _one, build_reference  # noqa: E402
+from bench_pipeline import _one, build_reference, time_launches  # noqa: E402
 from grid_stride_scan import scan_tiles  # noqa: E402
 
 BLOCK, ITEMS = 256, 8
-
-
-def time_batches(launch, reps: int, batch: int) -> list[float]:
-    launch()
-    cuda.synchronize()
-    out = []
-    for _ in range(reps):
-        a, b = cuda.event(), cuda.event()
-        a.record()
-        for _ in range(batch):
-            launch()
-        b.record()
-        b.synchronize()
-        out.append(cuda.event_elapsed_time(a, b) / batch)
-    return out
 
 
 def main() -> None:
@@ -82,13 +67,13 @@ def main() -> None:
     d_lb = cuda.device_array(n, np.int32)
     coop_ms, coop_lb_ms, cub_ms, copy_ms = [], [], [], []
     for _ in range(args.rounds):
-        coop_ms += time_batches(lambda: scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS), args.reps, args.batch)
-        coop_lb_ms += time_batches(lambda: scan_tiles_lb[blocks, BLOCK](d_in, d_lb, ITEMS), args.reps, args.batch)
+        coop_ms += time_launches(lambda: scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS), args.reps, args.batch)
+        coop_lb_ms += time_launches(lambda: scan_tiles_lb[blocks, BLOCK](d_in, d_lb, ITEMS), args.reps, args.batch)
         res = json.loads(subprocess.run([str(exe), str(n), str(args.reps), str(args.batch), str(blocks)],
                                         check=True, capture_output=True, text=True).stdout)
         assert res["error"] == "no error", res
         cub_ms.append(res["median_ms"])
-        copy_ms += time_batches(lambda: d_copy.copy_to_device(d_in), args.reps, 1)
+        copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps, 1)
     nbytes = 2 * n * 4
     np.testing.assert_array_equal(d_lb[:check].copy_to_host(), d_out[:check].copy_to_host())
     med = {k: statistics.median(v) for k, v in (("coop", coop_ms), ("coop_lb", coop_lb_ms), ("cub", cub_ms), ("copy", copy_ms))}

@@ -71,17 +71,19 @@ def _one(v):
     return next(iter(v.values())) if isinstance(v, dict) else v
 
 
-def time_launches(launch, reps: int) -> list[float]:
+def time_launches(launch, reps: int, batch: int = 1) -> list[float]:
+    """Milliseconds per launch: CUDA events around ``batch`` launches, ``reps`` times."""
     launch()
     cuda.synchronize()
     out = []
     for _ in range(reps):
         a, b = cuda.event(), cuda.event()
         a.record()
-        launch()
+        for _ in range(batch):
+            launch()
         b.record()
         b.synchronize()
-        out.append(cuda.event_elapsed_time(a, b))
+        out.append(cuda.event_elapsed_time(a, b) / batch)
     return out
 
 

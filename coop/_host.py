@@ -17,6 +17,7 @@ from numba.cuda.datamodel.models import OpaqueModel
 from numba.cuda.typing.typeof import typeof
 
 from cub_bindings._runtime import cxx
+from cub_bindings._runtime.class_template import HostSpecialization
 from cub_bindings._runtime.ntypes import CALL_TYPERS, CxxFunctorType, _CallableDummy
 from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl
 from cub_bindings.functional import CxxFunctor
@@ -133,6 +134,7 @@ class TwoPhase:
         self.bound = _host_bind(prim, args, kws)
         self._id = next(self._ids)
         self.specialization = specialization(self._host_call())
+        self._host_spec = HostSpecialization(self.specialization)
 
     def _host_call(self) -> Call:
         c = Call(self.prim, None, {}, self.bound)
@@ -154,18 +156,17 @@ class TwoPhase:
 
     @property
     def temp_storage_layout(self) -> tuple[int, int]:
-        from cub_bindings._runtime.layouts import temp_storage_layouts
-
-        return temp_storage_layouts([self.specialization])[self.specialization.cxx]
+        """(bytes, alignment) of CUB's TempStorage, from cub_bindings' batched layout query."""
+        return self._host_spec.temp_storage_layout
 
     @property
     def temp_storage_bytes(self) -> int:
         """Bytes of CUB's TempStorage for this primitive (per logical warp for warp primitives)."""
-        return self.temp_storage_layout[0]
+        return self._host_spec.temp_storage_bytes
 
     @property
     def temp_storage_alignment(self) -> int:
-        return self.temp_storage_layout[1]
+        return self._host_spec.temp_storage_alignment
 
     @property
     def files(self) -> list:

@@ -65,7 +65,7 @@ def lower_plan(context, builder, sig, args, plan: Plan):
             if src.name in vals:
                 v, t = vals[src.name], tys[src.name]
             else:  # fixed on the host by a two-phase constructor
-                v, t = _host_value(context, builder, plan.consts[src.name], cubty), cubty
+                v, t = _constant(context, builder, plan.consts[src.name], cubty), cubty
             if isinstance(cubty, types.Array) or isinstance(t, types.Array):
                 values.append(v)  # same array data model (FixedArray / Array / ThreadData)
             elif isinstance(cubty, (types.Number, types.Boolean)) and t != cubty:
@@ -79,7 +79,7 @@ def lower_plan(context, builder, sig, args, plan: Plan):
         elif isinstance(src, Functor):
             values.append(context.get_dummy_value())
         elif isinstance(src, Const):
-            values.append(_host_value(context, builder, src.value, cubty))
+            values.append(_constant(context, builder, src.value, cubty))
         else:
             raise AssertionError(src)
     res = cub_lower.emit_call(context, builder, plan.cub, ptr, index, values)
@@ -92,7 +92,7 @@ def lower_plan(context, builder, sig, args, plan: Plan):
     return cub_lower._load(context, builder, arr_ty.dtype, builder.bitcast(arr.data, _i8p))
 
 
-def _host_value(context, builder, value, ty):
+def _constant(context, builder, value, ty):
     if isinstance(ty, (types.Number, types.Boolean)):
         return context.get_constant(ty, value)
     if isinstance(ty, (types.Dispatcher, types.Dummy)) or ty is None:
