@@ -15,8 +15,8 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
 from bindgen import ir
+from bindgen import schema as S
 from bindgen.errors import BindgenError
-from cub_bindings._runtime import spec as S
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "cub_bindings"
@@ -257,8 +257,8 @@ def render_module(spec: S.ClassSpec, ir_name: str) -> str:
     return (
         HEADER.format(ir=ir_name)
         + doc.replace("\\", "\\\\")
-        + "\n\nfrom cub_bindings._runtime.class_template import ClassTemplate\n"
-        + "from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound\n\n"
+        + "\n\nfrom bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound\n"
+        + "from cub_bindings._runtime.class_template import ClassTemplate\n\n"
         + f"# {bound} overloads bound, {len(spec.unbound)} not bound (see `python -m bindgen coverage`).\n"
         + f"SPEC = {_r(spec)}\n\n{spec.name} = ClassTemplate(SPEC)\n"
     )

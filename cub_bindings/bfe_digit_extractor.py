@@ -5,8 +5,8 @@
 \\brief A wrapper type to extract digits.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 1 overloads bound, 2 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

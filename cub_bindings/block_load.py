@@ -5,8 +5,8 @@
 The BlockLoad class provides :ref:`collective <collective-primitives>` data movement methods for loading a linear segment of items from memory into a :ref:`blocked arrangement <flexible-data-arrangeme
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 3 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

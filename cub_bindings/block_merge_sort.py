@@ -5,8 +5,8 @@
 The BlockMergeSort class provides methods for sorting items partitioned across a CUDA thread block using a merge sorting method.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 9 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

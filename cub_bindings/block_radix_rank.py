@@ -5,8 +5,8 @@
 BlockRadixRank provides operations for ranking unsigned integer types within a CUDA thread block.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 2 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

@@ -5,8 +5,8 @@
 Radix-rank using match.any
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 2 overloads bound, 3 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

@@ -5,8 +5,8 @@
 Radix-rank using matching which computes the counts of keys for each digit value early, at the expense of doing more work.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 2 overloads bound, 1 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

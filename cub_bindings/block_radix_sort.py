@@ -5,8 +5,8 @@
 BlockRadixSort class provides :ref:`collective <collective-primitives>` methods for sorting items partitioned across a CUDA thread block using a radix sorting method.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 8 overloads bound, 17 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

@@ -5,8 +5,8 @@
 The BlockRunLengthDecode class supports decoding a run-length encoded array of items.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 6 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

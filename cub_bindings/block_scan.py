@@ -5,8 +5,8 @@
 The BlockScan class provides :ref:`collective <collective-primitives>` methods for computing a parallel prefix sum/scan of items partitioned across a CUDA thread block.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 30 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

@@ -5,8 +5,8 @@
 The BlockStore class provides :ref:`collective <collective-primitives>` data movement methods for writing a :ref:`blocked arrangement <flexible-data-arrangement>` of items partitioned across a CUDA th
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 2 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

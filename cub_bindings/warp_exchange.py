@@ -5,8 +5,8 @@
 The WarpExchange class provides [<em>collective</em>](../index.html#sec0) methods for rearranging data partitioned across a CUDA warp.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 4 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

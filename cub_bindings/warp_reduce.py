@@ -5,8 +5,8 @@
 The ``WarpReduce`` class provides :ref:`collective <collective-primitives>` methods for computing a parallel reduction of items partitioned across a CUDA thread warp.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 16 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(

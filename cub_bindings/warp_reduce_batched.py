@@ -5,8 +5,8 @@
 The ``WarpReduceBatched`` class provides :ref:`collective <collective-primitives>` methods for performing batched parallel reductions of multiple batches of items partitioned across a CUDA warp.
 """
 
+from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
-from cub_bindings._runtime.spec import ClassSpec, Overload, Param, TParam, Unbound
 
 # 6 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(
