@@ -21,7 +21,13 @@ from coop import block, enums, local, shared, warp
 from coop._arrays import TempStorage, ThreadData
 from coop._errors import CoopError
 from coop._launch import launch_shape
+from coop._shapes import shaped
 from coop.enums import *  # noqa: F401,F403
+from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, BlockExchangeType,  # noqa: F401
+                        BlockShuffleType, WarpExchangeType)
 
-__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "CoopError",
-           "launch_shape", "enums", *enums.__all__]
+#: the earlier API's name for a stateful callback
+StatefulFunction = StatefulOp
+
+__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction",
+           "CoopError", "launch_shape", "shaped", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

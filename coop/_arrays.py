@@ -2,7 +2,9 @@
 
 Arrays are cub_bindings ``FixedArray`` types: the length is part of the Numba type, which
 is how primitives infer items per thread. A length given by a kernel argument is turned
-into a literal by re-typing the kernel for that value (``_launch.request_literal``).
+into a literal by re-typing the kernel for that value (``_launch.request_literal``); one
+taken from a 1-D array argument's shape (``d_out.shape``, ``d_out.shape[0]``,
+``len(d_out)``) by re-typing it for that shape (``_shapes``).
 
 ``ThreadData(n)`` without a dtype takes its dtype from the primitives it is passed to; each
 ``ThreadData(...)`` call site of each compilation is its own type, whose dtype the first
@@ -28,7 +30,7 @@ from cub_bindings._runtime.arrays import FixedArray
 from cub_bindings._runtime.arrays import _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
 from cub_bindings._runtime.registry import lowering_registry, register_model, typing_registry
 
-from coop import _launch
+from coop import _launch, _shapes
 from coop._errors import call_site, fail
 
 
@@ -37,8 +39,9 @@ from coop._errors import call_site, fail
 
 _ARRAY_DOC = """An array of ``shape`` items of ``dtype`` in {space} memory; inside kernels only.
 
-    ``shape``: an int constant, a closure/global int, or an integer kernel argument (the
-    kernel is compiled per value). ``dtype``: a NumPy/Numba scalar or record type, or an
+    ``shape``: an int constant, a closure/global int, an integer kernel argument (the
+    kernel is compiled per value), or a 1-D array kernel argument's ``a.shape``,
+    ``a.shape[0]`` or ``len(a)`` (compiled per shape). ``dtype``: a NumPy/Numba scalar or record type, or an
     array's ``.dtype``. ``alignment``: optional power of two, in bytes.
     """
 
@@ -150,23 +153,28 @@ def as_array_type(ty):
 # --------------------------------------------------------------------------- typing
 
 
-def _int_arg(name, what, ty, index, *, required=True, positive=True):
-    """A compile-time int from ``ty``; a non-constant integer kernel argument is made literal."""
+def _int_arg(name, what, ty, pos, *, required=True, positive=True):
+    """A compile-time int from parameter ``name`` (position ``pos``) of type ``ty``.
+
+    A non-literal value is traced in the function IR (``_shapes.traced_length``): an
+    integer kernel argument is made literal, an array argument's shape is made part of that
+    argument's type; anything else is a CoopError saying why it is not known."""
     if ty is None or isinstance(ty, (types.NoneType, types.Omitted)):
         if required:
             fail(what, name, "is required")
         return None
-    if isinstance(ty, types.BaseTuple) and len(ty) == 1:
-        ty = ty[0]
-    if isinstance(ty, types.IntegerLiteral):
-        v = ty.literal_value
-        if positive and v <= 0:
-            fail(what, name, f"must be positive, got {v}")
-        return v
-    if isinstance(ty, types.Integer):
-        _launch.request_literal(index)
-    fail(what, name, f"must be an integer constant or an integer kernel argument, got {ty}",
-         "a literal, a global/closure int, or a kernel argument used directly (not an expression)")
+    one = ty[0] if isinstance(ty, types.BaseTuple) and len(ty) == 1 else ty
+    if isinstance(one, types.IntegerLiteral):
+        v = one.literal_value
+    else:
+        v = _shapes.traced_length(what, name, pos, one)
+        if v is None:
+            if isinstance(one, types.Integer):
+                _launch.request_literal(pos)  # no IR to trace: Numba's own check applies
+            fail(what, name, f"must be an integer constant or an integer kernel argument, got {ty}", _shapes._VALID)
+    if positive and v <= 0:
+        fail(what, name, f"must be positive, got {v}")
+    return v
 
 
 def _fold(names, args, kws, what):
@@ -180,7 +188,7 @@ def _fold(names, args, kws, what):
     if len(args) > len(names):
         fail(what, None, f"takes at most {len(names)} arguments ({', '.join(names)}), got {len(args)}")
     order = [n for n in names if n in given]
-    index = {n: i for i, n in enumerate(order)}
+    index = {n: i for i, n in enumerate(names)}  # parameter positions, as the call's arguments are matched
     return given, order, index
 
 

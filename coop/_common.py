@@ -8,12 +8,20 @@ from numba.cuda import types
 from cub_bindings import functional as F
 
 from coop._decl import REQUIRED, Arg, Const, CubCall, Functor, Param
+from coop._kinds import BlockDims, Count, DType, TempStorageArg, WarpThreads
 
-DTYPE = Param("dtype", "dtype", REQUIRED, host_only=True, doc="the item dtype")
-DIMS = Param("threads_per_block", "dims", doc="block shape (int or tuple); inferred from the launch when omitted")
-IPT = Param("items_per_thread", "ipt", doc="items per thread; inferred from the arrays' length when omitted")
-TEMP = Param("temp_storage", "temp_storage", doc="a coop.TempStorage to place CUB's TempStorage in")
-WARP = Param("threads_in_warp", "warp", 32, doc="logical warp size: a power of two up to 32")
+DTYPE = Param("dtype", DType("T"), REQUIRED, host_only=True, doc="the item dtype")
+DIMS = Param("threads_per_block", BlockDims(), doc="block shape; inferred from the launch when omitted")
+IPT = Param("items_per_thread", Count("ipt"), doc="items per thread; inferred from the arrays' length when omitted")
+TEMP = Param("temp_storage", TempStorageArg(), doc="shared memory for CUB's TempStorage (default: its own)")
+WARP = Param("threads_in_warp", WarpThreads(), 32, doc="logical warp size")
+
+
+def no_bool_sum(c, name):
+    """A sum of bools is a logical or in C++: refuse it instead of returning a bool."""
+    if isinstance(c.dtype(), types.Boolean):
+        c.fail(name, "summing bool items gives a bool (a logical or), not a count",
+               "convert to an integer first, e.g. numba.int32(x > 0), or use binary_op=\"or\"")
 
 
 def identity(functor, dtype):
@@ -39,8 +47,6 @@ def op_source(c, name, default=None):
     if not c.has(name):
         return "cxx", default, Functor(default)
     kind, f = c.op(name)
-    if kind == "stateful":
-        c.fail(name, "a StatefulOp is a prefix callback, not a binary operator", "a plain operator")
     return kind, f, (Functor(f) if kind == "cxx" else Arg(name))
 
 
@@ -49,9 +55,9 @@ def initial_source(c, name, kind, functor, what):
     if c.has(name):
         return Arg(name)
     if kind == "cxx":
-        v = identity(functor, c.dtype)
+        v = identity(functor, c.dtype())
         if v is None:
-            c.fail(name, f"{functor!r} has no identity for {c.dtype}; {what} needs initial_value")
+            c.fail(name, f"{functor!r} has no identity for {c.dtype()}; {what} needs initial_value")
         return Const(v)
     return None
 

@@ -1,30 +1,22 @@
-"""How a primitive is declared: its parameters, and how a call becomes one CUB call.
+"""How a primitive is declared: parameters (each of a kind from ``_kinds``), argument order in
+kernels and in the two-phase constructor, the CUB class it specializes, and the CUB call(s)
+it makes.
 
-A primitive is one ``Primitive(...)`` in ``coop/block.py`` or ``coop/warp.py``: its
-parameters (kinds below), the order of its kernel-call and host-constructor arguments,
-``template(call)``, the CUB class and its template arguments, and ``build(call) -> CubCall``,
-the method and its arguments. Typing, inference, errors, two-phase construction and lowering are
-generic (``_typing``, ``_lowering``, ``_host``) and never change per primitive.
+One ``Primitive(...)`` per primitive in ``coop/block.py`` / ``coop/warp.py``. Typing,
+inference, errors, two-phase construction, lowering and documentation (``coop.docs``) are
+generic and read only these declarations.
 
-Parameter kinds:
+A one-shot primitive (scan, load, ...) declares ``build(c) -> CubCall``: the CUB method and
+where each CUB argument comes from. A parent/child primitive (histogram, run-length decode)
+declares ``construct(c) -> Construct`` (what the constructor captures, how the CUB object is
+built) and ``methods``: each a ``Method`` with its own parameters and ``build``; calling the
+primitive in a kernel returns an object whose methods are calls on that same CUB object.
 
-``items``      the thread's items: an array (its length is items per thread) or a scalar
-``out``        an output array like ``items`` (same dtype and length); may be ``items`` itself
-``iterator``   a global-memory array (load source / store destination)
-``ipt``        ``items_per_thread``, a compile-time int that must agree with the arrays
-``enum``       a compile-time choice from ``Param.choices`` (an enum class); strings accepted
-``choice``     a compile-time string from ``Param.choices`` (a tuple)
-``bool``       a compile-time bool
-``op``         an operator (see ``_ops``)
-``callback``   a stateful callback: ``StatefulOp(device_fn, state_array)`` or a device function
-``value``      a runtime scalar (converted to the items' dtype or an integer, per ``Param.dtype``)
-``ref``        an output array of at least one element (e.g. ``block_aggregate``)
-``ranks``      an integer array of items-per-thread length
-``flags``      a bool/integer array of items-per-thread length
-``temp_storage`` a ``coop.TempStorage``
-``dims``       the block shape (int or tuple), otherwise inferred from the launch
-``warp``       the logical warp size (``threads_in_warp``)
-``dtype``      the item dtype (host constructor only; in kernels it comes from the arrays)
+Dtype groups and length groups: every array/value parameter names the group its dtype
+belongs to (``"T"``: the items; ``"CounterT"``: histogram counters; ...) and, for arrays,
+the length group its length belongs to (``"ipt"``: items per thread; ``"bins"``; ...).
+Each group is inferred from its own arguments (and explicit counts such as
+``items_per_thread=`` / ``bins=``), so one call may have several dtypes.
 """
 
 from __future__ import annotations
@@ -32,37 +24,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-REQUIRED = object()
+REQUIRED = object()  # a parameter without default that must be given
+ABSENT = None  # an optional parameter that is simply not passed
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str
-    default: object = None  # REQUIRED, None (absent), or a default value
-    choices: object = None
-    dtype: str = "item"  # for "value": "item" (the items' dtype) or "int"
-    host_only: bool = False  # a two-phase constructor parameter not accepted in kernels
+    kind: object  # a coop._kinds.Kind instance
+    default: object = ABSENT
     doc: str = ""
+    host_only: bool = False  # a two-phase constructor parameter, not accepted in kernels
+    host_required: bool = False  # the two-phase constructor must be given it (kernels infer it)
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
 
 
+# --------------------------------------------------------------------------- CUB argument sources
+
+
 @dataclass(frozen=True)
 class Arg:
-    """A coop argument passed to a CUB parameter."""
+    """The coop argument ``name`` passed to a CUB parameter."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A value the parent object captured at construction (``histogram``)."""
 
     name: str
 
 
 @dataclass(frozen=True)
 class Scratch:
-    """A fresh thread-local array of ``n`` items (CUB ``T&`` outputs of scalar calls)."""
+    """A fresh thread-local array of ``n`` items of dtype group ``group`` (CUB ``T&`` outputs)."""
 
     key: str
     n: int = 1
+    group: str = "T"
 
 
 @dataclass(frozen=True)
@@ -74,17 +77,45 @@ class Functor:
 
 @dataclass(frozen=True)
 class Const:
-    """A compile-time value passed at run time (a host-given ``initial_value``)."""
+    """A compile-time value passed at run time, of dtype group ``group``."""
 
     value: object
+    group: str = "T"
 
 
 @dataclass
 class CubCall:
     method: str
-    args: dict  # CUB parameter name -> Arg | Scratch | Functor | Const
+    args: dict  # CUB parameter name -> Arg | Captured | Scratch | Functor | Const
     returns: object = "cub"  # "cub" (the method's result), a Scratch key, or None
-    explicit_ipt: str | None = None  # method template parameter to pin to items per thread
+
+
+@dataclass(frozen=True)
+class Construct:
+    """How a parent object is built: the arguments it keeps for its methods, and for a
+    persistent CUB object (one that holds state between calls) its constructor call."""
+
+    captured: tuple = ()  # parameter names whose values the object keeps
+    ctor: CubCall | None = None  # persistent objects: the constructor ("__init__ts") and its arguments
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    doc: str
+    params: tuple
+    order: tuple  # positional order
+    build: Callable  # (Call) -> CubCall
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
 
 
 @dataclass(frozen=True)
@@ -95,21 +126,29 @@ class Primitive:
     params: tuple
     kernel_order: tuple  # kernel-call positional order
     host_order: tuple  # two-phase constructor positional order
-    template: Callable  # (Call) -> (cub_bindings class template name, {template parameter: host value})
-    build: Callable  # (Call) -> CubCall: the method and its arguments
-    dtype_from: tuple = ("src",)
-    needs_items: bool = True
+    template: Callable  # (Call) -> (CUB class template name, {template parameter: host value})
+    build: Callable | None = None  # one-shot: (Call) -> CubCall
+    construct: Callable | None = None  # parent/child: (Call) -> Construct
+    methods: tuple = ()  # parent/child: Method declarations
     aliases: dict = field(default_factory=dict)  # alternative keyword -> parameter name
+    cub_methods: tuple = ()  # documentation: the CUB methods this primitive can call
 
     @property
     def qualname(self) -> str:
         return f"coop.{self.scope}.{self.name}"
+
+    @property
+    def is_parent(self) -> bool:
+        return self.construct is not None
 
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def method(self, name: str) -> Method | None:
+        return next((m for m in self.methods if m.name == name), None)
 
     @property
     def names(self) -> list[str]:

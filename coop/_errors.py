@@ -11,8 +11,11 @@ from __future__ import annotations
 import sys
 
 
-class CoopError(TypeError):
-    """A misuse of a coop primitive, found while compiling a kernel (or on the host)."""
+class CoopError(TypeError, ValueError):
+    """A misuse of a coop primitive, found while compiling a kernel or on the host.
+
+    It is both a ``TypeError`` and a ``ValueError``, so code that catches either (as the
+    earlier cuda.coop's users do for a bad dtype or a bad value) keeps working."""
 
 
 def call_site():

@@ -8,9 +8,14 @@
 * Argument values: a kernel argument used as an array length (``coop.local.array(n, ...)``)
   is typed as a literal through Numba's own ``ForceLiteralArg`` re-dispatch, so each value
   compiles its own kernel. ``_literal_dispatch`` spares relaunches the failed typing pass.
+* Argument shapes: an array argument whose shape is used as a length
+  (``coop.shared.array(d_out.shape, ...)``) is typed as ``_shapes.ShapedArray`` (the shape
+  in the type) through ``_shapes.ShapeRequest``, which ``_literal_dispatch`` handles the
+  same way: one kernel per shape, positions remembered (see ``coop/_shapes.py``).
 * Without a launch (ahead-of-time ``cuda.compile``, ``kernel.compile(sig)``, a machine
-  with no GPU) the shape is stated with ``coop.launch_shape(block=...)`` and argument values
-  with ``numba.types.literal(value)`` in the signature.
+  with no GPU) the shape is stated with ``coop.launch_shape(block=...)``, argument values
+  with ``numba.types.literal(value)`` and argument shapes with ``coop.shaped(type, shape)``
+  in the signature.
 """
 
 from __future__ import annotations
@@ -24,26 +29,60 @@ import numpy as np
 from numba.cuda import types
 from numba.cuda.launchconfig import current_launch_config
 
+from coop._errors import CoopError
+from coop._shapes import ShapedArray, ShapeRequest, shape_of_value
+
 _STATED: contextvars.ContextVar = contextvars.ContextVar("coop_launch_shape", default=None)
 _lock = threading.Lock()
 
 
+# CUDA's limits on a thread block (every architecture numba-cuda supports)
+MAX_BLOCK_DIMS = (1024, 1024, 64)
+MAX_BLOCK_THREADS = 1024
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def normalize_dims(block) -> tuple[int, int, int]:
-    if isinstance(block, int):
-        block = (block,)
-    dims = tuple(int(d) for d in block)
-    if not 1 <= len(dims) <= 3 or any(d < 1 for d in dims):
-        raise ValueError(f"a block shape is 1 to 3 positive integers, got {block!r}")
-    return dims + (1,) * (3 - len(dims))
+    """``block`` (an int or 1 to 3 ints; NumPy integers too) as (x, y, z), within CUDA's
+    limits; a ``CoopError`` (both a TypeError and a ValueError) otherwise."""
+    dims = (block,) if _is_int(block) else block
+    if not isinstance(dims, (tuple, list)) or not 1 <= len(dims) <= 3 or not all(_is_int(d) for d in dims):
+        items = dims if isinstance(dims, (tuple, list)) else (dims,)
+        hint = (" (block dimensions are ints, not floats or bools)"
+                if any(isinstance(d, (bool, float, np.bool_, np.floating)) for d in items) else "")
+        raise CoopError(f"a block shape is 1 to 3 positive integers, got {block!r}{hint}")
+    dims = tuple(int(d) for d in dims)
+    if any(d < 1 for d in dims):
+        raise CoopError(f"a block shape is 1 to 3 positive integers, got {block!r}")
+    dims += (1,) * (3 - len(dims))
+    for axis, d, limit in zip("xyz", dims, MAX_BLOCK_DIMS):
+        if d > limit:
+            raise CoopError(f"block shape {block!r}: {axis} = {d} is over CUDA's limit of {limit} threads in {axis} "
+                            f"(limits: x <= {MAX_BLOCK_DIMS[0]}, y <= {MAX_BLOCK_DIMS[1]}, z <= {MAX_BLOCK_DIMS[2]})")
+    total = dims[0] * dims[1] * dims[2]
+    if total > MAX_BLOCK_THREADS:
+        raise CoopError(f"block shape {block!r}: {total} threads is over CUDA's limit of {MAX_BLOCK_THREADS} "
+                        "threads per block")
+    return dims
 
 
-@contextlib.contextmanager
 def launch_shape(block):
     """State the block shape for kernels compiled inside this ``with`` without a launch.
 
     ``with coop.launch_shape(block=(16, 8)): cuda.compile(kernel, sig, cc=(9, 0))``
+
+    ``block`` is checked here, when called: 1 to 3 ints within CUDA's limits (x, y <= 1024,
+    z <= 64, at most 1024 threads in all).
     """
-    token = _STATED.set(normalize_dims(block))
+    return _stated(normalize_dims(block))
+
+
+@contextlib.contextmanager
+def _stated(dims):
+    token = _STATED.set(dims)
     try:
         yield
     finally:
@@ -161,10 +200,30 @@ def _literalize(args, positions):
                  else a for i, a in enumerate(args))
 
 
+def _shape_args(self, args, positions):
+    """``args`` with the array values at ``positions`` replaced by their ``ShapedArray`` types."""
+    out = list(args)
+    for i in positions:
+        a = out[i]
+        if isinstance(a, ShapedArray):
+            continue
+        ty, shape = self.typeof_pyval(a), shape_of_value(a)
+        if isinstance(ty, types.Array) and shape is not None and len(shape) == ty.ndim:
+            out[i] = ShapedArray(ty, shape)
+    return tuple(out)
+
+
 class _LiteralArgs:
-    """A launch-argument extension: a literal-typed argument is passed as its plain type."""
+    """A launch-argument extension: a literal-typed argument is passed as its plain type,
+    a shaped array (after checking its shape) as the plain array."""
 
     def prepare_args(self, ty, val, **kws):
+        if isinstance(ty, ShapedArray):
+            shape = shape_of_value(val)
+            if shape is not None and shape != ty.static_shape:
+                raise CoopError(f"an array of shape {shape} passed where the kernel was compiled for shape "
+                                f"{ty.static_shape} (a kernel compiled per shape, launched with compilation disabled?)")
+            return ty.plain, val
         return (types.unliteral(ty), val) if isinstance(ty, types.Literal) else (ty, val)
 
 
@@ -189,12 +248,15 @@ def _literal_dispatch():
 
     def _compile_for_args(self, *args, **kws):
         positions = self.__dict__.get("_coop_literal_positions", frozenset())
+        shaped = self.__dict__.get("_coop_shape_positions", frozenset())
         if positions:
             args = _literalize(args, positions)
+        if shaped:
+            args = _shape_args(self, args, shaped)
         while True:
             try:
                 kernel = original(self, *args, **kws)
-                if positions and not any(e is _LITERAL_ARGS for e in kernel.extensions):
+                if (positions or shaped) and not any(e is _LITERAL_ARGS for e in kernel.extensions):
                     kernel.extensions = [*kernel.extensions, _LITERAL_ARGS]
                 return kernel
             except ForceLiteralArg as exc:
@@ -204,8 +266,30 @@ def _literal_dispatch():
                 positions = positions | requested
                 self._coop_literal_positions = positions
                 args = _literalize(args, requested)
+            except ShapeRequest as exc:
+                requested = exc.positions
+                if exc.func is not self.py_func or not requested or any(
+                        i >= len(args) or isinstance(args[i], ShapedArray) for i in requested):
+                    raise  # not this kernel's arguments, or already shaped: the message is the error
+                args = _shape_args(self, args, requested)
+                if not all(isinstance(args[i], ShapedArray) for i in requested):
+                    raise
+                shaped = shaped | requested
+                self._coop_shape_positions = shaped
+
+    def _get_launch_config_specialization(self, key):
+        # a kernel specialized per launch configuration is the same Python function: it
+        # takes the same arguments as literals / shaped, with no failed typing pass
+        disp = original_lc(self, key)
+        for name in ("_coop_literal_positions", "_coop_shape_positions"):
+            if name in self.__dict__ and name not in disp.__dict__:
+                setattr(disp, name, self.__dict__[name])
+        return disp
 
     CUDADispatcher._compile_for_args = _compile_for_args
+    original_lc = getattr(CUDADispatcher, "_get_launch_config_specialization", None)
+    if original_lc is not None:
+        CUDADispatcher._get_launch_config_specialization = _get_launch_config_specialization
     CUDADispatcher._coop_literal_dispatch = True
 
 

@@ -1,6 +1,11 @@
-"""Lowering of every primitive call from its ``Plan``: argument values in CUB's order,
-the TempStorage pointer, optional barrier and runtime length guards, then one shim call
-(``cub_bindings._runtime.lower.emit_call``)."""
+"""Lowering of every coop call from the plan its signature carries (see ``_numba_types``):
+argument values in CUB's order, the TempStorage pointer, optional barrier and runtime length
+guards, then one shim call through ``cub_bindings.extending``. Parent objects are built here
+too: their storage, captured values and (persistent classes) the C++ constructor call.
+
+This is the NVRTC-shim backend; the plan (``_typing.Plan``) says what a call means and
+nothing about how it is emitted.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,10 @@ from llvmlite import ir
 from numba.cuda import cgutils, types
 from numba.cuda.nvvmutils import call_sreg
 
-from cub_bindings._runtime import lower as cub_lower
+from cub_bindings import extending as cb
 
 from coop._arrays import local_scratch
-from coop._decl import Arg, Const, Functor, Scratch
-from coop._typing import Plan
+from coop._decl import Arg, Captured, Const, Functor, Scratch
 
 _i8p = ir.IntType(8).as_pointer()
 _i32 = ir.IntType(32)
@@ -38,63 +42,93 @@ def _warp_index(builder, warp_threads: int):
     return builder.udiv(_linear_tid(builder), _i32(warp_threads))
 
 
-def lower_plan(context, builder, sig, args, plan: Plan):
-    vals = dict(zip(plan.names, args))
-    tys = dict(zip(plan.names, sig.args))
-    for name, n in plan.length_checks:
-        nitems = cgutils.create_struct_proxy(tys[name])(context, builder, value=vals[name]).nitems
-        with builder.if_then(builder.icmp_signed("<", nitems, nitems.type(n)), likely=False):
-            cub_lower._trap(builder)
-    _barrier(builder, plan.sync)
-
-    sp = plan.cub.specialization
-    if plan.storage == "implicit":
-        ptr, index = _i8p(None), _i32(0)
-    elif plan.storage == "user":
-        ts = vals["temp_storage"]
-        ptr = builder.bitcast(cgutils.create_struct_proxy(tys["temp_storage"])(context, builder, value=ts).data, _i8p)
-        index = _warp_index(builder, plan.warp_threads) if plan.prim.scope == "warp" else _i32(0)
-    else:
-        ptr = cub_lower.emit_temp_storage(context, builder, sp, plan.warps)
-        index = _warp_index(builder, plan.warp_threads)
-
-    scratch = {}
-    values = []
-    for src, cubty in plan.sources:
-        if isinstance(src, Arg):
-            if src.name in vals:
-                v, t = vals[src.name], tys[src.name]
-            else:  # fixed on the host by a two-phase constructor
-                v, t = _constant(context, builder, plan.consts[src.name], cubty), cubty
-            if isinstance(cubty, types.Array) or isinstance(t, types.Array):
-                values.append(v)  # same array data model (FixedArray / Array / ThreadData)
-            elif isinstance(cubty, (types.Number, types.Boolean)) and t != cubty:
-                values.append(context.cast(builder, v, t, cubty))
-            else:
-                values.append(v)
-        elif isinstance(src, Scratch):
-            if src.key not in scratch:
-                scratch[src.key] = local_scratch(context, builder, cubty.dtype, src.n)
-            values.append(scratch[src.key])
-        elif isinstance(src, Functor):
-            values.append(context.get_dummy_value())
-        elif isinstance(src, Const):
-            values.append(_constant(context, builder, src.value, cubty))
-        else:
-            raise AssertionError(src)
-    res = cub_lower.emit_call(context, builder, plan.cub, ptr, index, values)
-    if plan.returns == "cub":
-        return res if res is not None else context.get_dummy_value()
-    if plan.returns is None:
-        return context.get_dummy_value()
-    arr_ty = next(t for s, t in plan.sources if isinstance(s, Scratch) and s.key == plan.returns)
-    arr = cgutils.create_struct_proxy(arr_ty)(context, builder, value=scratch[plan.returns])
-    return cub_lower._load(context, builder, arr_ty.dtype, builder.bitcast(arr.data, _i8p))
-
-
 def _constant(context, builder, value, ty):
     if isinstance(ty, (types.Number, types.Boolean)):
         return context.get_constant(ty, value)
     if isinstance(ty, (types.Dispatcher, types.Dummy)) or ty is None:
         return context.get_dummy_value()
     return context.get_constant_generic(builder, ty, value)
+
+
+def _storage_pointer(context, builder, plan, vals, tys, obj):
+    if plan.storage == "implicit":
+        return _i8p(None), _i32(0)
+    if plan.storage == "user":
+        ts = cgutils.create_struct_proxy(tys["temp_storage"])(context, builder, value=vals["temp_storage"])
+        index = _warp_index(builder, plan.warp_threads) if plan.scope == "warp" else _i32(0)
+        return builder.bitcast(ts.data, _i8p), index
+    if plan.storage == "object":
+        return obj.ptr, obj.index
+    return cb.emit_temp_storage(context, builder, plan.specialization, plan.warps), \
+        _warp_index(builder, plan.warp_threads)
+
+
+def _values(context, builder, plan, vals, tys, obj, scratch):
+    out = []
+    for src, cubty in plan.sources:
+        if isinstance(src, Arg) and src.name in vals:
+            v, t = vals[src.name], tys[src.name]
+            if isinstance(cubty, (types.Number, types.Boolean)) and not isinstance(t, types.Array) and t != cubty:
+                v = context.cast(builder, v, t, cubty)
+            out.append(v)
+        elif isinstance(src, Arg):  # fixed on the host by a two-phase constructor
+            out.append(_constant(context, builder, plan.consts[src.name], cubty))
+        elif isinstance(src, Captured):
+            out.append(getattr(obj, f"cap_{src.name}"))
+        elif isinstance(src, Scratch):
+            if src.key not in scratch:
+                scratch[src.key] = local_scratch(context, builder, cubty.dtype, src.n)
+            out.append(scratch[src.key])
+        elif isinstance(src, Functor):
+            out.append(context.get_dummy_value())
+        elif isinstance(src, Const):
+            out.append(_constant(context, builder, src.value, cubty))
+        else:
+            raise AssertionError(src)
+    return out
+
+
+def lower_planned(context, builder, sig, args):
+    planned = sig.args[0]
+    plan = planned.plan
+    vals = dict(zip(plan.names, args[1:]))
+    tys = dict(zip(plan.names, sig.args[1:]))
+    obj = None
+    if plan.storage == "object" and plan.returns != "object":
+        obj = cgutils.create_struct_proxy(planned.callee.obj)(context, builder, value=args[0])
+    for name, n in plan.length_checks:
+        nitems = cgutils.create_struct_proxy(tys[name])(context, builder, value=vals[name]).nitems
+        with builder.if_then(builder.icmp_signed("<", nitems, nitems.type(n)), likely=False):
+            cb.trap(builder)
+    _barrier(builder, plan.sync)
+    if plan.returns == "object":
+        return _construct(context, builder, plan, vals, tys)
+    ptr, index = _storage_pointer(context, builder, plan, vals, tys, obj)
+    scratch = {}
+    values = _values(context, builder, plan, vals, tys, obj, scratch)
+    res = cb.emit_call(context, builder, plan.cub, ptr, index, values)
+    if plan.returns == "cub":
+        return res if res is not None else context.get_dummy_value()
+    if plan.returns is None:
+        return context.get_dummy_value()
+    arr_ty = next(t for s, t in plan.sources if isinstance(s, Scratch) and s.key == plan.returns)
+    arr = cgutils.create_struct_proxy(arr_ty)(context, builder, value=scratch[plan.returns])
+    return cb.load_value(context, builder, arr_ty.dtype, arr.data)
+
+
+def _construct(context, builder, plan, vals, tys):
+    """A parent object: its TempStorage (given, or its own), captured values, C++ object."""
+    objty = plan.obj
+    obj = cgutils.create_struct_proxy(objty)(context, builder)
+    if "temp_storage" in vals and plan.storage == "user":
+        ts = cgutils.create_struct_proxy(tys["temp_storage"])(context, builder, value=vals["temp_storage"])
+        ptr, index = builder.bitcast(ts.data, _i8p), _i32(0)
+    else:
+        ptr, index = cb.emit_temp_storage(context, builder, plan.specialization, 1), _i32(0)
+    if plan.cub is not None:  # a persistent CUB object: construct it once, keep it
+        values = _values(context, builder, plan, vals, tys, None, {})
+        ptr, index = cb.emit_construct(context, builder, plan.cub, ptr, index, values), _i32(0)
+    obj.ptr, obj.index = ptr, index
+    for name, ty in objty.captured:
+        setattr(obj, f"cap_{name}", vals[name])
+    return obj._getvalue()

@@ -1,302 +1,318 @@
-"""Typing of every primitive call, single-phase and two-phase, from its declaration.
+"""Typing of every primitive call, from its declaration: kernel calls, two-phase constructors
+and the methods of parent objects all go through ``Call``.
 
-``type_call`` folds the arguments, infers the dtype, items per thread and block shape,
-checks every argument (failing with one ``CoopError`` that names the primitive, the
-argument and the kernel's source line), asks the primitive's ``build`` for the CUB call,
-and resolves it against the generated bindings' overloads. The result is a ``Plan`` that
-``_lowering`` turns into the shim call.
+``bind`` is the one argument folder (kernel calls, two-phase constructors, methods).
+``infer`` runs every parameter kind's ``infer``/``check`` to fill the dtype groups, length
+groups and block shape; the primitive's ``template``/``build`` then name the CUB class and
+call, which ``cub_bindings.extending.resolve_method`` resolves. The result is a ``Plan``;
+``_numba_types`` returns it inside the call's signature so lowering receives it.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from numba.cuda import types
-from numba.cuda.core.errors import TypingError
-from numba.cuda.typing.templates import signature
 
-from cub_bindings._runtime import cxx
-from cub_bindings._runtime.arrays import FixedArray, static_length
-from cub_bindings._runtime.class_template import template_named
-from cub_bindings._runtime.enums import CubEnumMember
-from cub_bindings._runtime.ntypes import CxxFunctorType
-from cub_bindings._runtime.resolve import CallPlan, resolve
-from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
+from cub_bindings.extending import (FixedArray, NoOverload, numba_type_of_dtype, TemplateArgumentError, is_supported_scalar,
+                                    resolve_method, specialize, temp_storage_layouts, static_length)
 
-from coop import _launch, _ops, enums
-from coop._arrays import TempStorageType, ThreadDataType, resolve_thread_data
-from coop._decl import Arg, Const, CubCall, Functor, Primitive, Scratch
+from coop import _launch, _ops
+from coop._arrays import ThreadDataType, resolve_thread_data
+from coop._decl import Arg, Captured, Const, CubCall, Functor, Primitive, Scratch
 from coop._errors import CoopError, fail
+from coop._kinds import BlockDims, Count, DType, GlobalArray, Output, Ref, WarpThreads, _absent, is_array
+
+P = inspect.Parameter
+_GROUP_LABELS = {"T": "the items", "CounterT": "the counters"}
+_LENGTH_LABELS = {"ipt": "items per thread", "bins": "bins", "runs": "runs per thread",
+                  "decoded": "decoded items per thread"}
+
 
 @dataclass
 class Plan:
-    prim: Primitive
-    call: CubCall
-    cub: CallPlan
-    names: list  # folded argument names, in signature order
-    sources: list  # per CUB supplied argument: (source, numba type the value is handled as)
-    storage: str  # "implicit" | "user" | "per_warp"
-    warps: int  # per-warp TempStorage count
+    """What one call means: the CUB class, method and arguments, and its storage."""
+
+    what: str  # "coop.block.scan" or "coop.block.histogram.init"
+    call: CubCall | None
+    cub: object  # cub_bindings CallPlan (None for a non-persistent parent's construction)
+    specialization: object
+    names: list  # argument names, in signature order
+    sources: list  # per CUB supplied argument: (source, Numba type handed to CUB)
+    storage: str  # "implicit" | "user" | "per_warp" | "object"
+    warps: int
     warp_threads: int
+    scope: str
     sync: str | None  # "block" | "warp" | None: barrier before the call
-    length_checks: list  # (argument name, items) runtime guards for arrays of unknown length
+    length_checks: list  # (argument name, items): runtime guards for arrays of unknown length
     returns: object
-    consts: dict
+    consts: dict  # host-fixed argument values
+    obj: object = None  # parent construction: the ObjectType it returns
+    captured: dict = field(default_factory=dict)  # parent construction: captured name -> Numba type
 
 
 class Call:
-    """What ``build`` sees: the folded, checked arguments of one call."""
+    """The folded arguments of one call, and what inference made of them."""
 
-    def __init__(self, prim: Primitive, context, given: dict, bound: dict):
-        self.prim, self.context = prim, context
-        self.given = given  # name -> Numba type (kernel arguments)
-        self.bound = bound  # name -> (Numba type, host value) from a two-phase constructor
-        self.dtype = None
-        self.ipt = None
+    def __init__(self, what: str, params, context=None, given=None, fixed=None, scope="block"):
+        self.what, self.context, self.scope = what, context, scope
+        self.params = {p.name: p for p in params}
+        self.given = dict(given or {})  # name -> Numba type (kernel arguments)
+        self.fixed = dict(fixed or {})  # name -> (Numba type, host value): two-phase / captured
+        self.dtypes: dict = {}
+        self.lengths: dict = {}
+        self._votes: dict = {}
+        self._length_votes: dict = {}
         self.scalar = False
         self.dims = None
         self.warp_threads = None
-        self.consts: dict = {}
+        self.refine = None  # callable(name, new type): refine a kernel argument variable
 
     # ------------------------------------------------------------------ access
     def type(self, name):
         if name in self.given:
             t = self.given[name]
-            return None if isinstance(t, (types.NoneType, types.Omitted)) else t
-        if name in self.bound:
-            return self.bound[name][0]
+            return None if _absent(t) else t
+        if name in self.fixed:
+            return self.fixed[name][0]
         return None
 
     def has(self, name) -> bool:
         return self.type(name) is not None
 
     def value(self, name):
-        """The compile-time value of an ``enum``/``choice``/``bool``/``ipt`` argument (or default)."""
-        p = self.prim.param(name)
-        if name in self.bound and name not in self.given:
-            return self.bound[name][1]
+        """The compile-time value of a constant argument (or its default)."""
+        p = self.params[name]
+        if name in self.fixed and name not in self.given:
+            return self.fixed[name][1]
         ty = self.type(name)
         if ty is None:
             return None if p.required else p.default
-        return compile_time_value(self.prim, p, ty)
+        return p.kind.value(self, p, ty)
+
+    def dtype(self, group="T"):
+        return self.dtypes.get(group)
+
+    def length(self, group="ipt"):
+        return self.lengths.get(group)
+
+    @property
+    def ipt(self):
+        return self.lengths.get("ipt")
+
+    def group_label(self, group):
+        return _GROUP_LABELS.get(group, f"the {group} values")
+
+    def length_label(self, group):
+        return _LENGTH_LABELS.get(group, group)
+
+    def source(self, name):
+        """Where a method's argument comes from: the call (Arg) or the parent object (Captured)."""
+        from coop._decl import Arg, Captured
+
+        return Arg(name) if name in self.given and not _absent(self.given[name]) else Captured(name)
 
     def op(self, name):
         """(kind, functor) of an operator argument; kind "cxx" | "device" | "stateful"."""
-        ty = self.type(name)
-        kind, f = _ops.kernel_op(ty)
+        kind, f = _ops.kernel_op(self.type(name))
         if kind is None:
-            self.fail(name, f"is not an operator: {ty}", _ops.VALID)
+            self.fail(name, f"is not an operator: {self.type(name)}", _ops.VALID)
         return kind, f
 
     def fail(self, arg, message, valid=None):
-        fail(self.prim.qualname, arg, message, valid)
+        fail(self.what, arg, message, valid)
 
+    # ------------------------------------------------------------------ inference facts
+    def vote_dtype(self, group, ty, source, explicit=False, weak=False):
+        if group is not None:
+            self._votes.setdefault(group, []).append((types.unliteral(ty), source, explicit, weak))
 
-def compile_time_value(prim, p, ty):
-    what = prim.qualname
-    if p.kind == "enum":
-        v = None
-        if isinstance(ty, CubEnumMember):
-            v = enums.member_named(p.choices, ty.member)
-        elif isinstance(ty, types.StringLiteral):
-            v = enums.member_named(p.choices, ty.literal_value)
-        if v is None:
-            fail(what, p.name, f"{_show(ty)} is not a {p.choices.__name__}", enums.names(p.choices))
-        return v
-    if p.kind == "choice":
-        if isinstance(ty, types.StringLiteral) and ty.literal_value in p.choices:
-            return ty.literal_value
-        fail(what, p.name, f"{_show(ty)} is not a valid choice", ", ".join(f'"{c}"' for c in p.choices))
-    if p.kind == "bool":
-        if isinstance(ty, types.BooleanLiteral):
-            return ty.literal_value
-        fail(what, p.name, f"must be the constant True or False, got {ty}")
-    if p.kind in ("ipt", "warp"):
-        if isinstance(ty, types.IntegerLiteral) and ty.literal_value > 0:
-            return ty.literal_value
-        fail(what, p.name, f"must be a positive integer constant, got {ty}",
-             "a literal, a global/closure int, or a kernel argument used directly")
-    if p.kind == "dims":
-        vals = _literal_ints(ty)
-        if vals is None or not 1 <= len(vals) <= 3 or any(v < 1 for v in vals):
-            fail(what, p.name, f"must be a positive int or a tuple of 1-3 positive ints known at compile time, got {ty}")
-        return vals + (1,) * (3 - len(vals))
-    raise AssertionError(p.kind)
+    def vote_length(self, group, n, source, explicit=False):
+        if group is not None:
+            self._length_votes.setdefault(group, []).append((n, source, explicit))
 
+    def normalize_dims(self, name, vals):
+        try:
+            return _launch.normalize_dims(vals)
+        except (TypeError, ValueError) as exc:
+            self.fail(name, str(exc))
 
-def _literal_ints(ty):
-    if isinstance(ty, types.IntegerLiteral):
-        return (ty.literal_value,)
-    if isinstance(ty, types.BaseTuple) and all(isinstance(t, types.IntegerLiteral) for t in ty):
-        return tuple(t.literal_value for t in ty)
-    return None
+    def check_int_constant(self, name, v):
+        if self.scope == "warp" and name == "valid_items" and self.warp_threads and v > self.warp_threads:
+            self.fail(name, f"{v} is more than the {self.warp_threads} threads of the logical warp",
+                      f"0..{self.warp_threads}")
 
-
-def _show(ty):
-    if isinstance(ty, types.StringLiteral):
-        return repr(ty.literal_value)
-    if isinstance(ty, CubEnumMember):
-        return repr(ty.member)
-    return str(ty)
+    def resolve_thread_data(self, name, ty, group):
+        if isinstance(ty, ThreadDataType):
+            return resolve_thread_data(ty, self.dtype(group), self.what, name)
+        return ty
 
 
 # --------------------------------------------------------------------------- folding
 
 
-def _array_like(ty) -> bool:
-    return isinstance(ty, (types.Array, ThreadDataType))
+def bind(what: str, params, order, args, kws, aliases, *, fixed=(), host=False):
+    """Fold a call's arguments: (name -> value or type, names in call order, names as written).
 
-
-def fold(prim: Primitive, args, kws, bound: dict):
-    """(given: name -> type, canonical names in call order, names as written in the call).
-
-    A positional argument that lands on an optional output array but is not an array
-    skips it (``coop.block.exclusive_scan(x, "max")``: a scalar scan has no ``dst``).
+    The rule (kernel calls, two-phase constructors and methods alike): positional arguments
+    bind in ``order``, skipping parameters already fixed (by a two-phase constructor); an
+    optional output array is skipped when the positional value is not an array (so
+    ``exclusive_scan(x, "max")`` reads naturally). Keywords bind by name or alias. Every
+    value is then checked against the kind of the parameter it bound to, so a value that
+    lands on a parameter of another kind is an error naming that parameter, never a guess.
     """
-    names = [n for n in prim.kernel_order if n not in bound]
-    valid = [n for n in prim.names if not prim.param(n).host_only]
-    given: dict = {}
-    order: list = []
+    by_name = {p.name: p for p in params}
+    names = [n for n in order if n not in fixed]
+    given, order_out, written = {}, [], []
     k = 0
-    for a in args:
-        while k < len(names) and prim.param(names[k]).kind == "out" and not prim.param(names[k]).required \
-                and not _array_like(a) and _ops.kernel_op(a)[0] is not None:
+    for i, a in enumerate(args):
+        while k < len(names) and not host and _skippable(by_name[names[k]], a):
             k += 1
         if k >= len(names):
-            fail(prim.qualname, None, f"takes at most {len(names)} positional arguments ({', '.join(names)}), got {len(args)}")
+            fail(what, None, f"takes at most {len(names)} positional arguments ({', '.join(names)}), got {len(args)}")
         given[names[k]] = a
-        order.append(names[k])
+        order_out.append(names[k])
+        written.append(names[k])
         k += 1
-    written = list(order)
     for key, a in kws.items():
-        name = prim.aliases.get(key, key)
-        if name in bound:
-            fail(prim.qualname, key, "is fixed by the two-phase constructor of this primitive",
-                 "omit it here, or use the single-phase form coop." + prim.scope + "." + prim.name + "(...)")
-        if name not in valid:
-            fail(prim.qualname, key, "unknown keyword", ", ".join(valid))
+        name = aliases.get(key, key)
+        p = by_name.get(name)
+        if name in fixed:
+            fail(what, key, "is fixed by the two-phase constructor of this primitive",
+                 f"omit it here, or use the single-phase form {what}(...)")
+        allowed = p is not None and ((name in order or p.host_only) if host else (p.kind.kernel and not p.host_only))
+        if not allowed:
+            if host and p is not None:
+                fail(what, key, "cannot be fixed on the host; pass it in the kernel call")
+            valid = list(order) if host else [q.name for q in params
+                                              if q.kind.kernel and not q.host_only and q.name not in fixed]
+            fail(what, key, "unknown keyword", ", ".join(valid))
         if name in given:
-            fail(prim.qualname, key, "given twice")
+            fail(what, key, "given twice")
         given[name] = a
-        order.append(name)
+        order_out.append(name)
         written.append(key)
-    return given, order, written
+    return given, order_out, written
+
+
+def _skippable(p, value) -> bool:
+    return p.kind.array and not p.required and not is_array(value) and isinstance(p.kind, Output)
 
 
 # --------------------------------------------------------------------------- inference
 
 
-def _is_array(ty):
-    return isinstance(ty, (types.Array, ThreadDataType))
+def default_votes(c: Call, params):
+    """Dtype parameters left at their default (``decoded_offset_dtype=np.uint32``) vote last."""
+    for p in params:
+        if isinstance(p.kind, DType) and p.default is not None and not p.required and not c.has(p.name):
+            c.vote_dtype(p.kind.group, numba_type_of_dtype(p.default), p.name, weak=True)
 
 
-def _dtype_of(ty):
-    if isinstance(ty, ThreadDataType):
-        return ty.dtype
-    if isinstance(ty, types.Array):
-        return ty.dtype
-    if isinstance(ty, (types.Number, types.Boolean, types.Record)):
-        return types.unliteral(ty)
-    return None
+def infer(c: Call, params, *, scalar_group="T"):
+    """Run the kinds' inference over the given arguments, settle the groups, check."""
+    default_votes(c, params)
+    for p in params:
+        if p.name in c.fixed and p.name not in c.given:
+            p.kind.infer_host(c, p, c.fixed[p.name][1])
+    for p in params:
+        ty = c.given.get(p.name)
+        if ty is None or _absent(ty):
+            continue
+        p.kind.infer(c, p, ty)
+    _settle_dtypes(c)
+    _settle_lengths(c, params)
+    counts = {getattr(p.kind, "length", None): p.name for p in params if isinstance(p.kind, Count)}
+    for p in params:
+        ty = c.given.get(p.name)
+        if ty is None or _absent(ty):
+            continue
+        group = getattr(p.kind, "group", None)
+        if group is not None and c.dtype(group) is None:
+            require_dtype(c, group, p.name)
+        length = getattr(p.kind, "length", None)
+        if length is not None and c.length(length) is None and is_array(ty):
+            require_length(c, length, counts.get(length, "items_per_thread"))
+    for p in params:
+        ty = c.given.get(p.name)
+        if ty is not None and not _absent(ty):
+            p.kind.check(c, p, ty)
 
 
-def _infer(c: Call):
-    prim = c.prim
-    what = prim.qualname
-    # dtype
-    if "dtype" in c.bound:
-        c.dtype = c.bound["dtype"][0]
-    else:
-        for name in prim.dtype_from:
-            ty = c.type(name)
-            if ty is not None and _dtype_of(ty) is not None:
-                c.dtype = _dtype_of(ty)
-                break
-    if c.dtype is None:
-        td = [n for n in prim.dtype_from if isinstance(c.type(n), ThreadDataType)]
+def _settle_dtypes(c: Call):
+    for group, votes in c._votes.items():
+        explicit = [v for v in votes if v[2]]
+        strong = [v for v in votes if not v[3]]
+        pick = (explicit or strong or votes)[0]
+        for ty, source, _, weak in votes:
+            if ty != pick[0] and not weak:
+                what = f"an array of {ty}" if is_array(c.type(source)) else str(ty)
+                c.fail(source, f"mismatched dtypes: {what}, but {c.group_label(group)} are {pick[0]}",
+                       f"an array of {pick[0]}" if is_array(c.type(source)) else f"{pick[0]} (convert explicitly)")
+        if not is_supported_scalar(pick[0]):
+            c.fail(pick[1], f"items of type {pick[0]} are not supported", "integers, floats, bool, or a Numba record type")
+        c.dtypes[group] = pick[0]
+
+
+def _settle_lengths(c: Call, params):
+    if c.scalar:
+        for n, source, explicit in c._length_votes.get("ipt", []):
+            if explicit and n != 1:
+                c.fail(source, f"items_per_thread={n}, but the input is a single scalar", "1, or pass an array")
+            if not explicit:
+                c.fail(source, f"an array of {n} items, but the input is a scalar",
+                       "a scalar output (or omit it to get the result returned)")
+        c.lengths["ipt"] = 1
+    for group, votes in c._length_votes.items():
+        if group == "ipt" and c.scalar:
+            continue
+        explicit = [v for v in votes if v[2]]
+        pick = (explicit or votes)[0]
+        for n, source, _ in votes:
+            if n != pick[0]:
+                if explicit and source != pick[1]:
+                    c.fail(pick[1], f"{pick[1]}={pick[0]}, but `{source}` holds {n} items", f"{pick[1]}={n}, or omit it")
+                desc = ", ".join(f"{s}: {m}" for m, s, _ in votes)
+                c.fail(votes[0][1], f"{c.length_label(group)} disagree ({desc})", "arrays of the same length")
+        c.lengths[group] = pick[0]
+
+
+def require_length(c: Call, group: str, param: str | None):
+    if c.length(group) is None:
+        arr = next((p.name for p in c.params.values() if getattr(p.kind, "length", None) == group and c.has(p.name)
+                    and is_array(c.type(p.name))), None)
+        c.fail(arr or param, f"{c.length_label(group)} cannot be inferred from an array of unknown length",
+               f"coop.local.array(n, dtype) / coop.ThreadData(n), or pass {param}=n")
+
+
+def require_dtype(c: Call, group: str, param: str):
+    if c.dtype(group) is None:
+        td = [n for n, t in c.given.items() if isinstance(t, ThreadDataType)]
         if td:
             c.fail(td[0], "the dtype of this coop.ThreadData is not known yet",
                    "pass dtype= to coop.ThreadData, or first pass it to a primitive that reads an array")
-        if prim.needs_items and not c.has(prim.dtype_from[0]):
-            c.fail(prim.dtype_from[0], "is required")
-        c.fail(prim.dtype_from[0], f"cannot take a dtype from {c.type(prim.dtype_from[0])}",
+        c.fail(param, "is required" if not c.has(param) else f"cannot take a dtype from {c.type(param)}",
                "an array or a scalar of a NumPy/Numba number or record type")
-    if not cxx.is_supported_scalar(c.dtype):
-        c.fail(prim.dtype_from[0], f"items of type {c.dtype} are not supported",
-               "integers, floats, bool, or a Numba record type")
-    # arrays: dtypes and lengths
-    lengths = {}
-    for p in prim.params:
-        ty = c.type(p.name)
-        if ty is None or p.name in c.bound and p.name not in c.given:
-            continue
-        if p.kind in ("items", "out", "iterator"):
-            if p.kind == "iterator" or p.kind == "out" or (p.kind == "items" and _is_array(ty)):
-                if not _is_array(ty):
-                    c.fail(p.name, f"must be an array, got {ty}")
-                if isinstance(ty, ThreadDataType):
-                    ty = resolve_thread_data(ty, c.dtype, what, p.name)
-                if ty.dtype != c.dtype:
-                    c.fail(p.name, f"mismatched dtypes: an array of {ty.dtype}, but the items are {c.dtype}",
-                           f"an array of {c.dtype} (convert explicitly)")
-                if ty.ndim != 1:
-                    c.fail(p.name, f"must be 1-D, got {ty.ndim}-D", "a 1-D array (index or slice it, e.g. a[i, :])")
-                if p.kind == "iterator":
-                    if ty.layout not in "C":
-                        c.fail(p.name, f"must be contiguous, got layout {ty.layout}", "a C-contiguous array or a slice a[start:]")
-                elif static_length(ty) is not None:
-                    lengths[p.name] = static_length(ty)
-            elif p.kind == "items":
-                if isinstance(ty, (types.Number, types.Boolean, types.Record)):
-                    if types.unliteral(ty) != c.dtype and p.name not in prim.dtype_from[:1]:
-                        c.fail(p.name, f"mismatched dtypes: {ty}, but the items are {c.dtype}")
-                    c.scalar = True
-                else:
-                    c.fail(p.name, f"must be an array or a scalar, got {ty}")
-    ipt_param = next((p for p in prim.params if p.kind == "ipt"), None)
-    explicit = c.value(ipt_param.name) if ipt_param is not None and c.has(ipt_param.name) else None
-    if c.scalar:
-        if explicit not in (None, 1):
-            c.fail(ipt_param.name, f"items_per_thread={explicit}, but the input is a single scalar", "1, or pass an array")
-        if lengths:
-            n, ln = next(iter(lengths.items()))
-            c.fail(n, f"an array of {ln} items, but the input is a scalar", "a scalar output (or omit it to get the result returned)")
-        c.ipt = 1
-        return
-    distinct = set(lengths.values())
-    if len(distinct) > 1:
-        desc = ", ".join(f"{n}: {ln}" for n, ln in lengths.items())
-        c.fail(next(iter(lengths)), f"items per thread disagree ({desc})", "arrays of the same length")
-    inferred = distinct.pop() if distinct else None
-    if explicit is not None and inferred is not None and explicit != inferred:
-        n = next(iter(lengths))
-        c.fail(ipt_param.name, f"items_per_thread={explicit}, but `{n}` holds {inferred} items",
-               f"items_per_thread={inferred}, or omit it")
-    c.ipt = explicit or inferred
-    if c.ipt is None:
-        arr = next((p.name for p in prim.params if p.kind in ("items", "out") and c.has(p.name)), None)
-        c.fail(arr, "items per thread cannot be inferred from an array of unknown length",
-               "coop.local.array(n, dtype) / coop.ThreadData(n), or pass items_per_thread=n")
 
 
-def _infer_shape(c: Call):
-    prim = c.prim
-    if prim.scope == "warp":
-        wp = next(p for p in prim.params if p.kind == "warp")
+def infer_shape(c: Call, params):
+    """The block shape (block scope) or logical warp size (warp scope)."""
+    known = _launch.current_block_dims(c.context) if c.context is not None else None
+    if c.scope == "warp":
+        wp = next(p for p in params if isinstance(p.kind, WarpThreads))
         c.warp_threads = c.value(wp.name) if c.has(wp.name) else wp.default
-        w = c.warp_threads
-        if w > 32 or w & (w - 1):
-            c.fail(wp.name, f"{w} threads is not a logical warp size",
-                   "a power of two from 1 to 32 (use a coop.block primitive for larger groups)")
-        known = _launch.current_block_dims(c.context)
         c.dims = known[0] if known else None
         return
-    dp = next(p for p in prim.params if p.kind == "dims")
+    dp = next(p for p in params if isinstance(p.kind, BlockDims))
     if c.has(dp.name):
         c.dims = c.value(dp.name)
+        if known is not None and known[0] != c.dims:
+            how = "the two-phase object fixes" if dp.name in c.fixed and dp.name not in c.given else "states"
+            c.fail(dp.name, f"{how} a block shape of {_dims(c.dims)}, but this kernel is compiled for "
+                   f"{known[1]} ({_dims(known[0])}): CUB would compute a wrong result",
+                   f"launch with block={_dims(c.dims)}, or omit {dp.name} to use the launch's shape")
         return
-    known = _launch.current_block_dims(c.context)
     if known is None:
         c.fail(dp.name, "the block shape is not known: this kernel is not being compiled for a launch",
                "launch it (kernel[grid, block](...)), pass threads_per_block=..., or compile inside "
@@ -304,93 +320,65 @@ def _infer_shape(c: Call):
     c.dims = known[0]
 
 
-# --------------------------------------------------------------------------- CUB types of arguments
+def _dims(d):
+    d = tuple(d)
+    while len(d) > 1 and d[-1] == 1:
+        d = d[:-1]
+    return d[0] if len(d) == 1 else d
 
 
-def _cub_type(c: Call, src):
-    if isinstance(src, Arg):
-        p = c.prim.param(src.name)
-        ty = c.type(src.name)
-        if p.kind in ("items", "out") and not c.scalar:
-            return FixedArray(c.dtype, c.ipt, "local")
-        if p.kind in ("items", "out"):
-            return c.dtype
-        if p.kind == "value":
-            if p.dtype == "int":
-                if not isinstance(ty, types.Integer):
-                    c.fail(p.name, f"must be an integer, got {ty}")
-                return types.int32
-            if not isinstance(ty, (types.Number, types.Boolean, types.Record)):
-                c.fail(p.name, f"must be a {c.dtype} value, got {ty}")
-            if isinstance(c.dtype, types.Record) and types.unliteral(ty) != c.dtype:
-                c.fail(p.name, f"must be a {c.dtype} value, got {ty}")
-            return c.dtype
-        if p.kind == "ref":
-            if not isinstance(ty, types.Array) or ty.ndim != 1 or ty.dtype != c.dtype:
-                c.fail(p.name, f"must be a 1-D array of {c.dtype} (its first element receives the result), got {ty}")
-            ln = static_length(ty)
-            if ln is not None and ln < 1:
-                c.fail(p.name, "must hold at least one element")
-            return FixedArray(c.dtype, 1, "local") if ln is None else ty
-        if p.kind in ("ranks", "flags"):
-            ty = c.type(src.name)
-            okdt = (types.Integer,) if p.kind == "ranks" else (types.Integer, types.Boolean)
-            if not isinstance(ty, types.Array) or ty.ndim != 1 or not isinstance(ty.dtype, okdt):
-                kind = "integer" if p.kind == "ranks" else "bool or integer"
-                c.fail(p.name, f"must be a 1-D {kind} array of items-per-thread length, got {ty}")
-            ln = static_length(ty)
-            if ln is not None and ln != c.ipt:
-                c.fail(p.name, f"holds {ln} items, but items per thread is {c.ipt}", f"an array of {c.ipt} items")
-            return FixedArray(ty.dtype, c.ipt, "local")
-        if p.kind == "iterator":
-            return types.unliteral(ty)
-        if p.kind in ("op", "callback"):
-            return ty
-        raise AssertionError(p.kind)
+# --------------------------------------------------------------------------- CUB argument types
+
+
+def cub_type(c: Call, params: dict, src):
+    if isinstance(src, (Arg, Captured)):
+        p = params[src.name]
+        return p.kind.cub_type(c, p, c.type(src.name))
     if isinstance(src, Scratch):
-        return FixedArray(c.dtype, src.n, "local")
+        return FixedArray(c.dtype(src.group), src.n, "local")
     if isinstance(src, Functor):
+        from cub_bindings.extending import CxxFunctorType
+
         return CxxFunctorType(src.functor)
     if isinstance(src, Const):
-        return c.dtype
+        return c.dtype(src.group)
     raise AssertionError(src)
 
 
-def _length_checks(c: Call, call: CubCall):
+def length_checks(c: Call, params: dict, call: CubCall):
     checks = []
     for src in call.args.values():
-        if isinstance(src, Arg):
-            p = c.prim.param(src.name)
-            ty = c.type(src.name)
-            if p.kind in ("items", "out", "ranks", "flags") and isinstance(ty, types.Array) and static_length(ty) is None \
-                    and not (c.scalar and p.kind in ("items", "out")):
-                checks.append((src.name, c.ipt))
-            if p.kind == "ref" and isinstance(ty, types.Array) and static_length(ty) is None:
-                checks.append((src.name, 1))
+        if isinstance(src, Arg) and src.name in c.given:
+            p = params[src.name]
+            ty = c.given[src.name]
+            length = getattr(p.kind, "length", None)
+            if isinstance(ty, types.Array) and static_length(ty) is None:
+                if isinstance(p.kind, Ref):
+                    checks.append((src.name, 1))
+                elif length is not None and not c.scalar and not isinstance(p.kind, GlobalArray):
+                    checks.append((src.name, c.length(length)))
     return checks
 
 
-# --------------------------------------------------------------------------- temp storage
+# --------------------------------------------------------------------------- storage
 
 
-def _storage(c: Call, sp: Specialization):
-    spec = sp.spec
-    ts = c.type("temp_storage") if any(p.kind == "temp_storage" for p in c.prim.params) else None
+def storage(c: Call, sp, has_ts: bool, *, parent=False):
+    """(mode, warps, sync) of CUB's TempStorage for this call."""
+    ts = c.type("temp_storage") if has_ts else None
     warps = 1
-    if c.prim.scope == "warp":
+    if c.scope == "warp":
         threads = c.dims[0] * c.dims[1] * c.dims[2] if c.dims else 1024
         warps = -(-threads // c.warp_threads)
     if ts is None:
-        if spec.default_constructible and c.prim.scope == "block":
+        if parent:
+            return "object", warps, None
+        if sp.spec.default_constructible and c.scope == "block":
             return "implicit", warps, None
         return "per_warp", warps, None
-    if not isinstance(ts, TempStorageType):
-        c.fail("temp_storage", f"must be a coop.TempStorage(size_in_bytes, alignment), got {ts}")
-    from cub_bindings._runtime.layouts import temp_storage_layouts
-
     nbytes, align = temp_storage_layouts([sp])[sp.cxx]
     need = nbytes * warps
-    per = f" ({warps} logical warps x {nbytes} bytes: one TempStorage per warp)" if c.prim.scope == "warp" else ""
+    per = f" ({warps} logical warps x {nbytes} bytes: one TempStorage per warp)" if c.scope == "warp" else ""
     if ts.length < need:
         c.fail("temp_storage", f"{ts.length} bytes is too small: {sp!r} needs {need} bytes{per}",
                f"coop.TempStorage({need}, {max(align, ts.alignment or 1)}) or larger "
@@ -398,62 +386,130 @@ def _storage(c: Call, sp: Specialization):
     if (ts.alignment or 1) < align:
         c.fail("temp_storage", f"alignment {ts.alignment} is too small: {sp!r} needs {align}",
                f"coop.TempStorage({ts.length}, {align})")
-    sync = ("block" if c.prim.scope == "block" else "warp") if ts.auto_sync else None
+    sync = ("block" if c.scope == "block" else "warp") if ts.auto_sync else None
     return "user", warps, sync
 
 
-# --------------------------------------------------------------------------- entry point
+# --------------------------------------------------------------------------- entry points
 
 
-def specialization(c: Call) -> Specialization:
-    cls, targs = c.prim.template(c)
+def specialization(c: Call, prim: Primitive):
+    cls, targs = prim.template(c)
     try:
-        return bind(template_named(cls).spec, (), targs, from_numba=False)
+        return specialize(cls, targs)
     except TemplateArgumentError as exc:
-        raise CoopError(f"{c.prim.qualname}: {exc}") from None
+        raise CoopError(f"{prim.qualname}: {exc}") from None
 
 
-def type_call(context, prim: Primitive, args, kws, bound: dict | None = None):
-    bound = bound or {}
-    given, order, written = fold(prim, tuple(args), dict(kws), bound)
-    c = Call(prim, context, given, bound)
+def _resolve(c: Call, sp, mode: str, call: CubCall, params: dict):
+    kinds = {name: cub_type(c, params, src) for name, src in call.args.items()}
+    try:
+        cub = resolve_method(c.context, sp, mode, call.method, kinds, f"{c.what} -> {sp!r}.{call.method}")
+    except NoOverload as exc:
+        raise CoopError(f"{c.what}: these arguments have no CUB counterpart: {exc}") from None
+    return cub, [(call.args[ap.param.name], kinds[ap.param.name]) for ap in cub.supplied]
+
+
+def _return_type(c: Call, call: CubCall, cub):
+    if call.returns == "cub":
+        return cub.return_type or types.none
+    if call.returns is None:
+        return types.none
+    return c.dtype(next(s.group for s in call.args.values() if isinstance(s, Scratch) and s.key == call.returns))
+
+
+def prepare(prim: Primitive, context, given: dict, fixed: dict) -> Call:
+    """A Call over ``prim``'s parameters with inference done (kernel typing or two-phase)."""
+    c = Call(prim.qualname, prim.params, context, given, fixed, prim.scope)
     for p in prim.params:
         if p.required and not p.host_only and not c.has(p.name):
             c.fail(p.name, "is required")
-    _infer(c)
-    _infer_shape(c)
-    sp = specialization(c)
-    tmpl = template_named(sp.spec_name)
+    if c.scope == "warp":  # the logical warp size bounds constants such as valid_items
+        wp = next(p for p in prim.params if isinstance(p.kind, WarpThreads))
+        c.warp_threads = c.value(wp.name) if c.has(wp.name) else wp.default
+    infer(c, prim.params)
+    infer_shape(c, prim.params)
+    return c
+
+
+def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, refine=None):
+    """(return type, argument types, argument names, plan) of a kernel call of ``prim``."""
+    fixed = fixed or {}
+    given, order, written = bind(prim.qualname, prim.params, prim.kernel_order, tuple(args), dict(kws),
+                                 prim.aliases, fixed=fixed)
+    c = prepare(prim, context, given, fixed)
+    c.refine = refine
+    params = {p.name: p for p in prim.params}
+    has_ts = "temp_storage" in params
+    sp = specialization(c, prim)
+    consts = {n: v for n, (t, v) in fixed.items()}
+    if prim.is_parent:
+        from coop._numba_types import ObjectType
+
+        con = prim.construct(c)
+        mode, warps, sync = storage(c, sp, has_ts, parent=True)
+        captured = {n: c.type(n) for n in con.captured if c.has(n)}
+        cub, sources = (None, [])
+        if con.ctor is not None:
+            cub, sources = _resolve(c, sp, "persistent", con.ctor, params)
+        obj = ObjectType(prim, sp, mode, tuple(captured.items()), tuple(sorted(c.dtypes.items())),
+                         tuple(sorted(c.lengths.items())), c.dims, persistent=con.ctor is not None)
+        plan = Plan(prim.qualname, con.ctor, cub, sp, list(order), sources, mode, warps, c.warp_threads or 32,
+                    prim.scope, sync, length_checks(c, params, con.ctor) if con.ctor else [], "object", consts,
+                    obj=obj, captured=captured)
+        return obj, [given[n] for n in order], written, plan
     call: CubCall = prim.build(c)
-    storage, warps, sync = _storage(c, sp)
-    mode = "implicit" if storage == "implicit" else "explicit"
-    kinds = {name: _cub_type(c, src) for name, src in call.args.items()}
-    if call.explicit_ipt:
-        kinds[call.explicit_ipt] = types.IntegerLiteral(c.ipt)
-    try:
-        cub = resolve(context, sp, mode, tmpl.spec.methods_named(call.method), (), kinds,
-                      f"{prim.qualname} -> {sp!r}.{call.method}")
-    except TypingError as exc:
-        raise CoopError(f"{prim.qualname}: these arguments have no CUB counterpart: {exc}") from None
-    sources = []
-    for ap in cub.supplied:
-        src = call.args[ap.param.name]
-        sources.append((src, kinds[ap.param.name]))
-    if call.returns == "cub":
-        ret = cub.return_type or types.none
-    elif call.returns is None:
-        ret = types.none
-    else:
-        ret = c.dtype
-    P = inspect.Parameter
-    argtys = [given[n] for n in order]
-    # the signature's parameter names are the ones the call wrote (aliases included), so
-    # Numba can bind the call's keywords; the plan keeps the canonical names in that order
-    sig = signature(ret, *argtys).replace(pysig=inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in written]))
-    consts = {n: v for n, (t, v) in bound.items()}
-    plan = Plan(prim, call, cub, list(order), sources, storage, warps, c.warp_threads or 32, sync,
-                _length_checks(c, call), call.returns, consts)
-    return sig, plan
+    mode, warps, sync = storage(c, sp, has_ts)
+    cub, sources = _resolve(c, sp, "implicit" if mode == "implicit" else "explicit", call, params)
+    plan = Plan(prim.qualname, call, cub, sp, list(order), sources, mode, warps, c.warp_threads or 32, prim.scope,
+                sync, length_checks(c, params, call), call.returns, consts)
+    return _return_type(c, call, cub), [given[n] for n in order], written, plan
 
 
-__all__ = ["type_call", "specialization", "Plan", "Call"]
+def type_method(context, obj, name: str, args, kws):
+    """(return type, argument types, names, plan) of ``obj.name(...)`` on a parent object."""
+    prim = obj.prim
+    m = prim.method(name)
+    what = f"{prim.qualname}(...).{name}"
+    captured = dict(obj.captured)
+    given, order, written = bind(what, m.params, m.order, tuple(args), dict(kws), {})
+    all_params = {p.name: p for p in prim.params} | {p.name: p for p in m.params}
+    c = Call(what, list(all_params.values()), context, given,
+             {n: (t, None) for n, t in captured.items() if n not in given}, prim.scope)
+    for group, dt in obj.dtypes:
+        c.vote_dtype(group, dt, f"this {prim.name}", explicit=True)
+    c.lengths.update(dict(obj.lengths))
+    c.dims = obj.dims
+    for p in m.params:
+        if p.required and not c.has(p.name):
+            c.fail(p.name, "is required")
+    for p in m.params:
+        ty = given.get(p.name)
+        if ty is not None and not _absent(ty):
+            p.kind.infer(c, p, ty)
+    _settle_dtypes(c)
+    for group, votes in c._length_votes.items():
+        want = c.lengths.get(group)
+        for n, source, _ in votes:
+            if want is not None and n != want:
+                c.fail(source, f"holds {n} items, but this {prim.name} was made for {c.length_label(group)} = {want}",
+                       f"an array of {want} items")
+            want = n
+        c.lengths[group] = want
+    for p in m.params:
+        ty = given.get(p.name)
+        if ty is not None and not _absent(ty):
+            p.kind.check(c, p, ty)
+    call: CubCall = m.build(c)
+    mode = "persistent" if obj.persistent else "explicit"
+    cub, sources = _resolve(c, obj.specialization, mode, call, all_params)
+    plan = Plan(what, call, cub, obj.specialization, list(order), sources, "object", 1, 32, prim.scope, None,
+                length_checks(c, all_params, call), call.returns, {})
+    return _return_type(c, call, cub), [given[n] for n in order], written, plan
+
+
+def pysig(names):
+    return inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in names])
+
+
+__all__ = ["type_call", "type_method", "prepare", "specialization", "Plan", "Call", "bind", "pysig"]

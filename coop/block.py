@@ -1,6 +1,6 @@
 """Block-wide primitives: ``coop.block.load``, ``store``, ``exchange``, ``scan`` (and
-``exclusive_sum``, ``inclusive_sum``, ``exclusive_scan``, ``inclusive_scan``), ``reduce``
-and ``sum``.
+``exclusive_sum``, ``inclusive_sum``, ``exclusive_scan``, ``inclusive_scan``), ``reduce``,
+``sum``, and the parent/child ``histogram`` and ``run_length``.
 
 Each is declared once below: parameters, argument order in kernels and in the two-phase
 constructor, the CUB class it specializes and the method call it makes. Everything else
@@ -11,18 +11,23 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import DIMS, DTYPE, IPT, TEMP, initial_source, load_call, op_source, store_call
-from coop._decl import REQUIRED, Arg, CubCall, Param, Primitive, Scratch
+from coop._common import no_bool_sum, DIMS, DTYPE, IPT, TEMP, initial_source, load_call, op_source, store_call
+import numpy as np
+
+from coop._kinds import (Callback, Choice, Count, Counters, DType, Enum, Flag, GlobalArray, IndexArray, Items,
+                         Operator, Output, Ref, Value)
+from coop._decl import REQUIRED, Arg, Construct, CubCall, Functor, Method, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
-from coop.enums import (BlockExchangeType, BlockLoadAlgorithm, BlockReduceAlgorithm, BlockScanAlgorithm,
-                        BlockStoreAlgorithm, cub_member)
+from coop.enums import (BLOCK_TYPES, BlockAdjacentDifferenceType, BlockDiscontinuityType,  # noqa: F401
+                        BlockExchangeType, BlockHistogramAlgorithm, BlockLoadAlgorithm, BlockReduceAlgorithm,
+                        BlockScanAlgorithm, BlockShuffleType, BlockStoreAlgorithm, cub_member)
 
 _ALIASES = {"dim": "threads_per_block"}
 
 
 def _block(c, cls, **targs):
     x, y, z = c.dims
-    return cls, {"T": c.dtype, "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
+    return cls, {"T": c.dtype(), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
 
 
 # --------------------------------------------------------------------------- load / store
@@ -36,14 +41,14 @@ load = PrimitiveFunction(Primitive(
     "block", "load",
     """Load a tile of ``items_per_thread * threads`` items from ``src`` into each thread's ``dst``
     (CUB BlockLoad). ``num_valid_items`` guards a partial tile; ``oob_default`` fills the rest.""",
-    params=(Param("src", "iterator", REQUIRED), Param("dst", "out", REQUIRED), IPT,
-            Param("algorithm", "enum", BlockLoadAlgorithm.DIRECT, BlockLoadAlgorithm),
-            Param("num_valid_items", "value", dtype="int"), Param("oob_default", "value"), TEMP, DIMS, DTYPE),
+    params=(Param("src", GlobalArray(), REQUIRED), Param("dst", Output(), REQUIRED), IPT,
+            Param("algorithm", Enum(BlockLoadAlgorithm), BlockLoadAlgorithm.DIRECT),
+            Param("num_valid_items", Value("int", minimum=0)), Param("oob_default", Value()), TEMP, DIMS, DTYPE),
     kernel_order=("src", "dst", "items_per_thread", "algorithm", "num_valid_items", "oob_default", "temp_storage",
                   "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockLoad", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),
-    build=_load_build, dtype_from=("dst", "src"), aliases=_ALIASES))
+    build=_load_build, aliases=_ALIASES))
 
 
 def _store_build(c):
@@ -54,13 +59,13 @@ store = PrimitiveFunction(Primitive(
     "block", "store",
     """Store each thread's ``src`` items to a tile of ``dst`` (CUB BlockStore); ``num_valid_items``
     guards a partial tile.""",
-    params=(Param("dst", "iterator", REQUIRED), Param("src", "out", REQUIRED), IPT,
-            Param("algorithm", "enum", BlockStoreAlgorithm.DIRECT, BlockStoreAlgorithm),
-            Param("num_valid_items", "value", dtype="int"), TEMP, DIMS, DTYPE),
+    params=(Param("dst", GlobalArray(), REQUIRED), Param("src", Output(), REQUIRED), IPT,
+            Param("algorithm", Enum(BlockStoreAlgorithm), BlockStoreAlgorithm.DIRECT),
+            Param("num_valid_items", Value("int", minimum=0)), TEMP, DIMS, DTYPE),
     kernel_order=("dst", "src", "items_per_thread", "algorithm", "num_valid_items", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockStore", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),
-    build=_store_build, dtype_from=("src", "dst"), aliases=_ALIASES))
+    build=_store_build, aliases=_ALIASES))
 
 
 # --------------------------------------------------------------------------- exchange
@@ -93,15 +98,15 @@ exchange = PrimitiveFunction(Primitive(
     """Rearrange items across the block (CUB BlockExchange): ``block_exchange_type`` picks one of
     the eight methods (``coop.BlockExchangeType``); scatters take ``ranks`` (and ``valid_flags``).
     Writes ``out``, or ``items`` in place.""",
-    params=(Param("items", "out", REQUIRED), Param("out", "out"),
-            Param("block_exchange_type", "enum", BlockExchangeType.StripedToBlocked, BlockExchangeType),
-            Param("ranks", "ranks"), Param("valid_flags", "flags"), IPT,
-            Param("warp_time_slicing", "bool", False), TEMP, DIMS, DTYPE),
+    params=(Param("items", Output(), REQUIRED), Param("out", Output()),
+            Param("block_exchange_type", Enum(BlockExchangeType), BlockExchangeType.StripedToBlocked),
+            Param("ranks", IndexArray()), Param("valid_flags", IndexArray(flags=True)), IPT,
+            Param("warp_time_slicing", Flag(), False), TEMP, DIMS, DTYPE),
     kernel_order=("items", "out", "block_exchange_type", "ranks", "valid_flags", "items_per_thread",
                   "warp_time_slicing", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "block_exchange_type", "warp_time_slicing"),
     template=lambda c: _block(c, "BlockExchange", ItemsPerThread=c.ipt, WarpTimeSlicing=c.value("warp_time_slicing")),
-    build=_exchange_build, dtype_from=("items", "out"),
+    build=_exchange_build,
     aliases=_ALIASES | {"input_items": "items", "output_items": "out", "kind": "block_exchange_type"}))
 
 
@@ -109,8 +114,10 @@ exchange = PrimitiveFunction(Primitive(
 
 
 def _scan_call(c, mode, op_param):
-    kind, functor, op_src = op_source(c, op_param, F.plus) if op_param else ("cxx", F.plus, None)
+    kind, functor, op_src = op_source(c, op_param, F.plus) if op_param else ("cxx", F.plus, Functor(F.plus))
     is_sum = kind == "cxx" and functor is F.plus
+    if is_sum:
+        no_bool_sum(c, "src")
     prefix, agg = c.has("block_prefix_callback_op"), c.has("block_aggregate")
     if prefix and agg:
         c.fail("block_aggregate", "CUB has no scan taking both a prefix callback and block_aggregate",
@@ -150,10 +157,10 @@ def _scan_call(c, mode, op_param):
 
 
 def _scan_params(*extra):
-    return (Param("src", "items", REQUIRED), Param("dst", "out"), IPT, *extra,
-            Param("initial_value", "value"), Param("block_prefix_callback_op", "callback"),
-            Param("block_aggregate", "ref"),
-            Param("algorithm", "enum", BlockScanAlgorithm.RAKING, BlockScanAlgorithm), TEMP, DIMS, DTYPE)
+    return (Param("src", Items(), REQUIRED), Param("dst", Output()), IPT, *extra,
+            Param("initial_value", Value()), Param("block_prefix_callback_op", Callback()),
+            Param("block_aggregate", Ref()),
+            Param("algorithm", Enum(BlockScanAlgorithm), BlockScanAlgorithm.RAKING), TEMP, DIMS, DTYPE)
 
 
 def _scan_template(c):
@@ -169,13 +176,12 @@ _SCAN_ALIASES = _ALIASES | {"prefix_op": "block_prefix_callback_op"}
 
 scan = PrimitiveFunction(Primitive(
     "block", "scan", _SCAN_DOC.format(what="An exclusive or inclusive (``mode``) scan with ``scan_op``"),
-    params=_scan_params(Param("mode", "choice", "exclusive", ("exclusive", "inclusive")),
-                        Param("scan_op", "op")),
+    params=_scan_params(Param("mode", Choice("exclusive", "inclusive"), "exclusive"),
+                        Param("scan_op", Operator())),
     kernel_order=("src", "dst", "items_per_thread", "initial_value", "mode", "scan_op", "block_prefix_callback_op",
                   "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "mode", "scan_op", "algorithm"),
-    template=_scan_template, build=lambda c: _scan_call(c, c.value("mode"), "scan_op"),
-    dtype_from=("src", "dst"), aliases=_SCAN_ALIASES))
+    template=_scan_template, build=lambda c: _scan_call(c, c.value("mode"), "scan_op"), aliases=_SCAN_ALIASES))
 
 
 def _sum_like(mode):
@@ -186,18 +192,18 @@ def _sum_like(mode):
         kernel_order=("src", "dst", "items_per_thread", "initial_value", "block_prefix_callback_op", "block_aggregate",
                       "algorithm", "temp_storage", "threads_per_block"),
         host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "algorithm"),
-        template=_scan_template, build=lambda c: _scan_call(c, mode, None), dtype_from=("src", "dst"),
+        template=_scan_template, build=lambda c: _scan_call(c, mode, None),
         aliases=_SCAN_ALIASES))
 
 
 def _scan_like(mode):
     return PrimitiveFunction(Primitive(
         "block", f"{mode}_scan", _SCAN_DOC.format(what=f"An {mode} scan with ``scan_op``"),
-        params=_scan_params(Param("scan_op", "op", REQUIRED)),
+        params=_scan_params(Param("scan_op", Operator(), REQUIRED)),
         kernel_order=("src", "dst", "scan_op", "initial_value", "items_per_thread", "block_prefix_callback_op",
                       "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
         host_order=("dtype", "threads_per_block", "scan_op", "initial_value", "items_per_thread", "algorithm"),
-        template=_scan_template, build=lambda c: _scan_call(c, mode, "scan_op"), dtype_from=("src", "dst"),
+        template=_scan_template, build=lambda c: _scan_call(c, mode, "scan_op"),
         aliases=_SCAN_ALIASES))
 
 
@@ -211,6 +217,8 @@ inclusive_scan = _scan_like("inclusive")
 
 
 def _reduce_call(c, method):
+    if method == "Sum":
+        no_bool_sum(c, "src")
     args = {("input" if c.scalar else "inputs"): Arg("src")}
     if method == "Reduce":
         kind, f, src = op_source(c, "binary_op")
@@ -223,8 +231,8 @@ def _reduce_call(c, method):
 
 
 def _reduce_params(*extra):
-    return (Param("src", "items", REQUIRED), *extra, IPT, Param("num_valid", "value", dtype="int"),
-            Param("algorithm", "enum", BlockReduceAlgorithm.WARP_REDUCTIONS, BlockReduceAlgorithm), TEMP, DIMS, DTYPE)
+    return (Param("src", Items(), REQUIRED), *extra, IPT, Param("num_valid", Value("int", minimum=0)),
+            Param("algorithm", Enum(BlockReduceAlgorithm), BlockReduceAlgorithm.WARP_REDUCTIONS), TEMP, DIMS, DTYPE)
 
 
 def _reduce_template(c):
@@ -235,7 +243,7 @@ reduce = PrimitiveFunction(Primitive(
     "block", "reduce",
     """Reduce the block's items with ``binary_op`` (CUB BlockReduce); the result is valid in
     thread 0. ``num_valid`` limits a scalar reduction to the first threads.""",
-    params=_reduce_params(Param("binary_op", "op", REQUIRED)),
+    params=_reduce_params(Param("binary_op", Operator(), REQUIRED)),
     kernel_order=("src", "binary_op", "items_per_thread", "num_valid", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "binary_op", "items_per_thread", "algorithm"),
     template=_reduce_template, build=lambda c: _reduce_call(c, "Reduce"),
@@ -251,3 +259,150 @@ sum = PrimitiveFunction(Primitive(  # noqa: A001 (the seeds' name)
 
 __all__ = ["load", "store", "exchange", "scan", "exclusive_sum", "inclusive_sum", "exclusive_scan",
            "inclusive_scan", "reduce", "sum"]
+
+
+# --------------------------------------------------------------------------- histogram (parent/child)
+
+
+def _need(c, group, kind, hint):
+    have = c.dtype(group) if kind == "dtype" else c.length(group)
+    if have is None:
+        what = c.group_label(group) if kind == "dtype" else c.length_label(group)
+        c.fail(None, f"the {'dtype of ' if kind == 'dtype' else ''}{what} cannot be inferred", hint)
+    return have
+
+
+def _histogram_template(c):
+    x, y, z = c.dims
+    return "BlockHistogram", {
+        "T": _need(c, "T", "dtype", "pass the thread's samples (items), or item_dtype= to the two-phase constructor"),
+        "BlockDimX": x,
+        "ItemsPerThread": _need(c, "ipt", "length", "pass the samples array (items) or items_per_thread="),
+        "Bins": _need(c, "bins", "length", "pass the histogram array (its length is the number of bins) or bins="),
+        "Algorithm": cub_member(c.value("algorithm")), "BlockDimY": y, "BlockDimZ": z}
+
+
+def _histogram_construct(c):
+    return Construct(captured=("histogram",))
+
+
+def _histogram_target(c):
+    if not c.has("histogram"):
+        c.fail("histogram", "no histogram array: none was given to coop.block.histogram(...) either",
+               "pass the counters array here or to the constructor")
+    return c.source("histogram")
+
+
+_HIST = Param("histogram", Counters("CounterT", "bins"),
+              doc="the bin counters, one per bin (shared memory, e.g. coop.shared.array(bins, np.uint32))")
+
+histogram = PrimitiveFunction(Primitive(
+    "block", "histogram",
+    """A block-wide histogram (CUB BlockHistogram), as a parent object: ``histo =
+    coop.block.histogram(items, smem_histogram)`` infers the sample dtype and items per thread
+    from ``items``, the counter dtype and the number of bins from the histogram array, and the
+    block shape from the launch. ``histo.init()`` zeroes the counters (CUB InitHistogram),
+    ``histo.composite(items)`` adds a tile of samples to them (CUB Composite). Samples must be
+    non-negative and below the number of bins.""",
+    params=(Param("items", Items("T", "ipt", scalar=False), doc="the thread's samples"), _HIST,
+            Param("algorithm", Enum(BlockHistogramAlgorithm), BlockHistogramAlgorithm.ATOMIC),
+            Param("items_per_thread", Count("ipt")),
+            Param("bins", Count("bins"), host_required=True, doc="the number of bins"),
+            TEMP, DIMS,
+            Param("item_dtype", DType("T"), REQUIRED, host_only=True, doc="the sample dtype"),
+            Param("counter_dtype", DType("CounterT"), REQUIRED, host_only=True, doc="the counter dtype")),
+    kernel_order=("items", "histogram", "algorithm", "items_per_thread", "bins", "temp_storage", "threads_per_block"),
+    host_order=("item_dtype", "counter_dtype", "threads_per_block", "items_per_thread", "bins", "algorithm"),
+    template=_histogram_template, construct=_histogram_construct,
+    methods=(
+        Method("init", "Zero the counters (CUB BlockHistogram::InitHistogram).",
+               params=(Param("histogram", Counters("CounterT", "bins"), doc="the counters (default: the constructor's)"),),
+               order=("histogram",),
+               build=lambda c: CubCall("InitHistogram", {"histogram": _histogram_target(c)}, returns=None)),
+        Method("composite", "Add the thread's samples to the counters (CUB BlockHistogram::Composite).",
+               params=(Param("items", Items("T", "ipt", scalar=False), REQUIRED, doc="the thread's samples"),
+                       Param("histogram", Counters("CounterT", "bins"), doc="the counters (default: the constructor's)")),
+               order=("items", "histogram"),
+               build=lambda c: CubCall("Composite", {"items": Arg("items"), "histogram": _histogram_target(c)},
+                                       returns=None)),
+    ),
+    aliases=_ALIASES, cub_methods=("InitHistogram", "Composite")))
+
+
+# --------------------------------------------------------------------------- run-length decode (parent/child)
+
+
+def _run_length_template(c):
+    x, y, z = c.dims
+    return "BlockRunLengthDecode", {
+        "ItemT": _need(c, "ItemT", "dtype", "pass run_values (or item_dtype= to the two-phase constructor)"),
+        "BlockDimX": x,
+        "RunsPerThread": _need(c, "runs", "length", "pass run_values of a known length, or runs_per_thread="),
+        "DecodedItemsPerThread": _need(c, "decoded", "length", "pass decoded_items_per_thread="),
+        "DecodedOffsetT": c.dtype("DecodedOffsetT"), "BlockDimY": y, "BlockDimZ": z}
+
+
+def _run_length_construct(c):
+    lengths, offsets = c.has("run_lengths"), c.has("run_offsets")
+    if lengths == offsets:
+        c.fail("run_lengths", "give exactly one of run_lengths and run_offsets" if lengths else
+               "the runs need their lengths or their offsets", "run_lengths=... (with total_decoded_size) or run_offsets=...")
+    if lengths and not c.has("total_decoded_size"):
+        c.fail("total_decoded_size", "is required with run_lengths: CUB writes the decoded size to it",
+               "a 1-element integer array")
+    if offsets and c.has("total_decoded_size"):
+        c.fail("total_decoded_size", "is not used with run_offsets (the last offset ends the decoded range)")
+    args = {"run_values": Arg("run_values")}
+    if lengths:
+        args |= {"run_lengths": Arg("run_lengths"), "total_decoded_size": Arg("total_decoded_size")}
+    else:
+        args["run_offsets"] = Arg("run_offsets")
+    return Construct(ctor=CubCall("__init__ts", args, returns=None))
+
+
+def _decode_build(c):
+    args = {"decoded_items": Arg("decoded_items"), "from_decoded_offset": Arg("decoded_window_offset")}
+    if c.has("relative_offsets"):
+        args["item_offsets"] = Arg("relative_offsets")
+    if not c.has("decoded_window_offset"):
+        args.pop("from_decoded_offset")
+    return CubCall("RunLengthDecode", args, returns=None)
+
+
+run_length = PrimitiveFunction(Primitive(
+    "block", "run_length",
+    """Run-length decoding (CUB BlockRunLengthDecode), as a parent object: ``rl =
+    coop.block.run_length(run_values, run_lengths, runs_per_thread, decoded_items_per_thread,
+    total_decoded_size)`` takes each thread's runs (values and lengths, or ``run_offsets=``
+    instead of lengths) and writes the total decoded size to ``total_decoded_size[0]``;
+    ``rl.decode(decoded_items, decoded_window_offset)`` writes the window of
+    ``decoded_items_per_thread * threads`` decoded items starting at that offset, blocked, with
+    ``relative_offsets`` (optional) receiving each item's offset within its run.""",
+    params=(Param("run_values", Items("ItemT", "runs", scalar=False), REQUIRED, doc="the thread's run values"),
+            Param("run_lengths", IndexArray("runs", group="RunLengthT"), doc="the thread's run lengths"),
+            Param("runs_per_thread", Count("runs")),
+            Param("decoded_items_per_thread", Count("decoded"), REQUIRED, doc="decoded items per thread and window"),
+            Param("total_decoded_size", Ref("TotalT"), doc="receives the number of decoded items"),
+            Param("decoded_offset_dtype", DType("DecodedOffsetT", kernel=True), np.uint32,
+                  doc="the type of decoded offsets"),
+            Param("run_offsets", IndexArray("runs", group="RunOffsetT"), doc="each run's offset (instead of lengths)"),
+            TEMP, DIMS,
+            Param("item_dtype", DType("ItemT"), REQUIRED, host_only=True, doc="the run value dtype")),
+    kernel_order=("run_values", "run_lengths", "runs_per_thread", "decoded_items_per_thread", "total_decoded_size",
+                  "decoded_offset_dtype", "run_offsets", "temp_storage", "threads_per_block"),
+    host_order=("item_dtype", "threads_per_block", "runs_per_thread", "decoded_items_per_thread",
+                "decoded_offset_dtype"),
+    template=_run_length_template, construct=_run_length_construct,
+    methods=(
+        Method("decode", "Decode one window of decoded_items_per_thread items per thread (CUB RunLengthDecode).",
+               params=(Param("decoded_items", Items("ItemT", "decoded", scalar=False), REQUIRED,
+                             doc="receives the decoded items (blocked)"),
+                       Param("decoded_window_offset", Value("DecodedOffsetT"), doc="where the window starts (default 0)"),
+                       Param("relative_offsets", IndexArray("decoded"),
+                             doc="receives each item's offset within its run")),
+               order=("decoded_items", "decoded_window_offset", "relative_offsets"),
+               build=_decode_build),
+    ),
+    aliases=_ALIASES, cub_methods=("BlockRunLengthDecode", "RunLengthDecode")))
+
+__all__ += ["histogram", "run_length", *BLOCK_TYPES]

@@ -8,12 +8,30 @@ a string (``algorithm="warp_transpose"``).
 from __future__ import annotations
 
 from cub_bindings import enums as _cub
-from cub_bindings._runtime.enums import CubEnum, CubEnumValue
+from cub_bindings.extending import CubEnum, CubEnumValue
+
+
+class _ShortEnum(CubEnum):
+    """A CUB enum under short member names; ``str()`` is CUB's C++ name (``::cub::BLOCK_LOAD_DIRECT``)."""
+
+    @classmethod
+    def member_str(cls, member) -> str:
+        return f"::cub::{cls._cub[member.name].name}"
+
+
+class _TypeEnum(CubEnum):
+    """Which method of a CUB class a primitive calls; ``str()`` is that C++ method."""
+
+    method_of = ""
+
+    @classmethod
+    def member_str(cls, member) -> str:
+        return f"::cub::{cls.method_of}::{member.name}"
 
 
 def _short(cub_enum, prefix: str) -> type:
     body = {name[len(prefix):]: int(m) for name, m in cub_enum._members.items()}
-    cls = type(cub_enum.__name__, (CubEnum,), body, cxx=cub_enum.cxx)
+    cls = type(cub_enum.__name__, (_ShortEnum,), body, cxx=cub_enum.cxx)
     cls._cub = {m.name: cub_enum._members[prefix + m.name] for m in cls}
     cls.__doc__ = f"{cub_enum.__doc__}\n\nShort names for cub_bindings.enums.{cub_enum.__name__} ({prefix}*)."
     return cls
@@ -26,10 +44,14 @@ BlockReduceAlgorithm = _short(_cub.BlockReduceAlgorithm, "BLOCK_REDUCE_")
 WarpLoadAlgorithm = _short(_cub.WarpLoadAlgorithm, "WARP_LOAD_")
 WarpStoreAlgorithm = _short(_cub.WarpStoreAlgorithm, "WARP_STORE_")
 WarpExchangeAlgorithm = _short(_cub.WarpExchangeAlgorithm, "WARP_EXCHANGE_")
+BlockHistogramAlgorithm = _short(_cub.BlockHistogramAlgorithm, "BLOCK_HISTO_")
+RadixRankAlgorithm = _short(_cub.RadixRankAlgorithm, "RADIX_RANK_")
 
 
-class BlockExchangeType(CubEnum):
+class BlockExchangeType(_TypeEnum):
     """Which BlockExchange method ``coop.block.exchange`` calls."""
+
+    method_of = "BlockExchange"
 
     StripedToBlocked = 0
     BlockedToStriped = 1
@@ -41,12 +63,47 @@ class BlockExchangeType(CubEnum):
     ScatterToStripedFlagged = 7
 
 
-class WarpExchangeType(CubEnum):
+class WarpExchangeType(_TypeEnum):
     """Which WarpExchange method ``coop.warp.exchange`` calls."""
+
+    method_of = "WarpExchange"
 
     StripedToBlocked = 0
     BlockedToStriped = 1
     ScatterToStriped = 2
+
+
+class BlockDiscontinuityType(_TypeEnum):
+    """Which BlockDiscontinuity method a discontinuity call makes (the earlier API's names)."""
+
+    method_of = "BlockDiscontinuity"
+    HEADS = 0
+    TAILS = 1
+    HEADS_AND_TAILS = 2
+
+
+class BlockAdjacentDifferenceType(_TypeEnum):
+    """Which BlockAdjacentDifference method an adjacent-difference call makes."""
+
+    method_of = "BlockAdjacentDifference"
+    SubtractLeft = 0
+    SubtractRight = 1
+
+
+class BlockShuffleType(_TypeEnum):
+    """Which BlockShuffle method a shuffle call makes."""
+
+    method_of = "BlockShuffle"
+    Offset = 0
+    Rotate = 1
+    Up = 2
+    Down = 3
+
+
+class NoAlgorithm(CubEnum):
+    """The earlier API's placeholder for primitives without an algorithm choice."""
+
+    NO_ALGORITHM = 0
 
 
 def _snake(name: str) -> str:
@@ -84,6 +141,10 @@ def cub_member(member: CubEnumValue) -> CubEnumValue:
     return member.enum._cub[member.name]
 
 
+#: exported at ``coop.`` (algorithms; the earlier API's names)
 __all__ = ["BlockLoadAlgorithm", "BlockStoreAlgorithm", "BlockScanAlgorithm", "BlockReduceAlgorithm",
-           "WarpLoadAlgorithm", "WarpStoreAlgorithm", "WarpExchangeAlgorithm", "BlockExchangeType",
-           "WarpExchangeType"]
+           "BlockHistogramAlgorithm", "RadixRankAlgorithm", "WarpLoadAlgorithm", "WarpStoreAlgorithm",
+           "WarpExchangeAlgorithm", "NoAlgorithm"]
+#: exported at ``coop.block.`` / ``coop.warp.`` (which method a call makes)
+BLOCK_TYPES = ["BlockExchangeType", "BlockDiscontinuityType", "BlockAdjacentDifferenceType", "BlockShuffleType"]
+WARP_TYPES = ["WarpExchangeType"]

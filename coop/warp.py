@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import DTYPE, IPT, TEMP, WARP, initial_source, load_call, op_source, store_call
-from coop._decl import REQUIRED, Arg, CubCall, Param, Primitive, Scratch
+from coop._common import no_bool_sum, DTYPE, IPT, TEMP, WARP, initial_source, load_call, op_source, store_call
+from coop._kinds import (Callback, Choice, Enum, Flag, GlobalArray, IndexArray, Items, Operator, Output,
+                          Ref, Value)
+from coop._decl import REQUIRED, Arg, CubCall, Functor, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
-from coop.enums import WarpExchangeAlgorithm, WarpExchangeType, WarpLoadAlgorithm, WarpStoreAlgorithm, cub_member
+from coop.enums import WARP_TYPES, WarpExchangeAlgorithm, WarpExchangeType, WarpLoadAlgorithm, WarpStoreAlgorithm, cub_member
 
 _ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_in_warp"}
 
@@ -27,16 +29,16 @@ load = PrimitiveFunction(Primitive(
     "warp", "load",
     """Load ``items_per_thread * threads_in_warp`` items from ``src`` into each lane's ``dst``
     (CUB WarpLoad); ``num_valid_items``/``oob_default`` for a partial tile.""",
-    params=(Param("src", "iterator", REQUIRED), Param("dst", "out", REQUIRED), IPT,
-            Param("algorithm", "enum", WarpLoadAlgorithm.DIRECT, WarpLoadAlgorithm), WARP,
-            Param("num_valid_items", "value", dtype="int"), Param("oob_default", "value"), TEMP, DTYPE),
+    params=(Param("src", GlobalArray(), REQUIRED), Param("dst", Output(), REQUIRED), IPT,
+            Param("algorithm", Enum(WarpLoadAlgorithm), WarpLoadAlgorithm.DIRECT), WARP,
+            Param("num_valid_items", Value("int", minimum=0)), Param("oob_default", Value()), TEMP, DTYPE),
     kernel_order=("src", "dst", "items_per_thread", "algorithm", "threads_in_warp", "num_valid_items", "oob_default",
                   "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "algorithm"),
-    template=lambda c: ("WarpLoad", {"InputT": c.dtype, "ITEMS_PER_THREAD": c.ipt,
+    template=lambda c: ("WarpLoad", {"InputT": c.dtype(), "ITEMS_PER_THREAD": c.ipt,
                                      "ALGORITHM": cub_member(c.value("algorithm")),
                                      "LOGICAL_WARP_THREADS": c.warp_threads}),
-    build=_load_build, dtype_from=("dst", "src"), aliases=_ALIASES))
+    build=_load_build, aliases=_ALIASES))
 
 
 def _store_build(c):
@@ -46,15 +48,15 @@ def _store_build(c):
 store = PrimitiveFunction(Primitive(
     "warp", "store",
     """Store each lane's ``src`` items to ``dst`` (CUB WarpStore); ``num_valid_items`` for a partial tile.""",
-    params=(Param("dst", "iterator", REQUIRED), Param("src", "out", REQUIRED), IPT,
-            Param("algorithm", "enum", WarpStoreAlgorithm.DIRECT, WarpStoreAlgorithm), WARP,
-            Param("num_valid_items", "value", dtype="int"), TEMP, DTYPE),
+    params=(Param("dst", GlobalArray(), REQUIRED), Param("src", Output(), REQUIRED), IPT,
+            Param("algorithm", Enum(WarpStoreAlgorithm), WarpStoreAlgorithm.DIRECT), WARP,
+            Param("num_valid_items", Value("int", minimum=0)), TEMP, DTYPE),
     kernel_order=("dst", "src", "items_per_thread", "algorithm", "threads_in_warp", "num_valid_items", "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "algorithm"),
-    template=lambda c: ("WarpStore", {"T": c.dtype, "ITEMS_PER_THREAD": c.ipt,
+    template=lambda c: ("WarpStore", {"T": c.dtype(), "ITEMS_PER_THREAD": c.ipt,
                                       "ALGORITHM": cub_member(c.value("algorithm")),
                                       "LOGICAL_WARP_THREADS": c.warp_threads}),
-    build=_store_build, dtype_from=("src", "dst"), aliases=_ALIASES))
+    build=_store_build, aliases=_ALIASES))
 
 
 def _exchange_build(c):
@@ -76,17 +78,17 @@ exchange = PrimitiveFunction(Primitive(
     """Rearrange items across a logical warp (CUB WarpExchange): ``warp_exchange_type`` is
     StripedToBlocked, BlockedToStriped or ScatterToStriped (with ``ranks``). Writes ``out``,
     or ``items`` in place.""",
-    params=(Param("items", "out", REQUIRED), Param("out", "out"),
-            Param("warp_exchange_type", "enum", WarpExchangeType.StripedToBlocked, WarpExchangeType),
-            Param("ranks", "ranks"), IPT, WARP,
-            Param("algorithm", "enum", WarpExchangeAlgorithm.SMEM, WarpExchangeAlgorithm), TEMP, DTYPE),
+    params=(Param("items", Output(), REQUIRED), Param("out", Output()),
+            Param("warp_exchange_type", Enum(WarpExchangeType), WarpExchangeType.StripedToBlocked),
+            Param("ranks", IndexArray()), IPT, WARP,
+            Param("algorithm", Enum(WarpExchangeAlgorithm), WarpExchangeAlgorithm.SMEM), TEMP, DTYPE),
     kernel_order=("items", "out", "warp_exchange_type", "ranks", "items_per_thread", "threads_in_warp", "algorithm",
                   "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "warp_exchange_type", "algorithm"),
-    template=lambda c: ("WarpExchange", {"InputT": c.dtype, "ITEMS_PER_THREAD": c.ipt,
+    template=lambda c: ("WarpExchange", {"InputT": c.dtype(), "ITEMS_PER_THREAD": c.ipt,
                                          "LOGICAL_WARP_THREADS": c.warp_threads,
                                          "WARP_EXCHANGE_ALGORITHM": cub_member(c.value("algorithm"))}),
-    build=_exchange_build, dtype_from=("items", "out"),
+    build=_exchange_build,
     aliases=_ALIASES | {"input_items": "items", "output_items": "out", "kind": "warp_exchange_type"}))
 
 
@@ -94,6 +96,8 @@ exchange = PrimitiveFunction(Primitive(
 
 
 def _reduce_call(c, method):
+    if method == "Sum":
+        no_bool_sum(c, "src")
     args = {"input": Arg("src")}
     if method == "Reduce":
         args["reduction_op"] = op_source(c, "binary_op")[2]
@@ -105,18 +109,18 @@ def _reduce_call(c, method):
 
 
 def _reduce_params(*extra):
-    return (Param("src", "items", REQUIRED), *extra, WARP, Param("valid_items", "value", dtype="int"), IPT, TEMP, DTYPE)
+    return (Param("src", Items(), REQUIRED), *extra, WARP, Param("valid_items", Value("int", minimum=0)), IPT, TEMP, DTYPE)
 
 
 def _reduce_template(c):
-    return "WarpReduce", {"T": c.dtype, "LogicalWarpThreads": c.warp_threads}
+    return "WarpReduce", {"T": c.dtype(), "LogicalWarpThreads": c.warp_threads}
 
 
 reduce = PrimitiveFunction(Primitive(
     "warp", "reduce",
     """Reduce a logical warp's items with ``binary_op`` (CUB WarpReduce); the result is valid in
     lane 0. ``valid_items`` limits it to the first lanes. An array input is reduced per lane first.""",
-    params=_reduce_params(Param("binary_op", "op", REQUIRED)),
+    params=_reduce_params(Param("binary_op", Operator(), REQUIRED)),
     kernel_order=("src", "binary_op", "threads_in_warp", "valid_items", "items_per_thread", "temp_storage"),
     host_order=("dtype", "binary_op", "threads_in_warp", "items_per_thread"),
     template=_reduce_template, build=lambda c: _reduce_call(c, "Reduce"),
@@ -137,8 +141,10 @@ sum = PrimitiveFunction(Primitive(  # noqa: A001
 def _scan_call(c, mode, op_param):
     if not c.scalar:
         c.fail("src", "warp scans take one item per lane", "a scalar (use coop.block scans for arrays)")
-    kind, functor, op_src = op_source(c, op_param, F.plus) if op_param else ("cxx", F.plus, None)
+    kind, functor, op_src = op_source(c, op_param, F.plus) if op_param else ("cxx", F.plus, Functor(F.plus))
     is_sum = kind == "cxx" and functor is F.plus
+    if is_sum:
+        no_bool_sum(c, "src")
     partial = c.has("valid_items")
     tail = {"warp_aggregate": Arg("warp_aggregate")} if c.has("warp_aggregate") else {}
     name = "Exclusive" if mode == "exclusive" else "Inclusive"
@@ -161,12 +167,12 @@ def _scan_call(c, mode, op_param):
 
 
 def _scan_params(*extra):
-    return (Param("src", "items", REQUIRED), *extra, Param("initial_value", "value"),
-            Param("valid_items", "value", dtype="int"), Param("warp_aggregate", "ref"), WARP, TEMP, DTYPE)
+    return (Param("src", Items(), REQUIRED), *extra, Param("initial_value", Value()),
+            Param("valid_items", Value("int", minimum=0)), Param("warp_aggregate", Ref()), WARP, TEMP, DTYPE)
 
 
 def _scan_template(c):
-    return "WarpScan", {"T": c.dtype, "LOGICAL_WARP_THREADS": c.warp_threads}
+    return "WarpScan", {"T": c.dtype(), "LOGICAL_WARP_THREADS": c.warp_threads}
 
 
 _SCAN_DOC = """{what} across a logical warp (CUB WarpScan), one item per lane; returns the
@@ -186,7 +192,7 @@ def _sum_like(mode):
 def _scan_like(mode):
     return PrimitiveFunction(Primitive(
         "warp", f"{mode}_scan", _SCAN_DOC.format(what=f"An {mode} scan with ``scan_op``"),
-        params=_scan_params(Param("scan_op", "op", REQUIRED)),
+        params=_scan_params(Param("scan_op", Operator(), REQUIRED)),
         kernel_order=("src", "scan_op", "initial_value", "valid_items", "warp_aggregate", "threads_in_warp",
                       "temp_storage"),
         host_order=("dtype", "scan_op", "initial_value", "threads_in_warp"),
@@ -200,3 +206,4 @@ inclusive_scan = _scan_like("inclusive")
 
 __all__ = ["load", "store", "exchange", "reduce", "sum", "exclusive_sum", "inclusive_sum", "exclusive_scan",
            "inclusive_scan"]
+__all__ += WARP_TYPES

@@ -35,7 +35,8 @@ class CubEnumValue(int):
     def __repr__(self) -> str:
         return f"{self.enum.__name__}.{self.name}"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.enum.member_str(self)
 
     def __reduce__(self):
         return getattr, (self.enum, self.name)
@@ -58,6 +59,11 @@ class _CubEnumMeta(type):
 class CubEnum(metaclass=_CubEnumMeta):
     cxx = ""
     _members: dict = {}
+
+    @classmethod
+    def member_str(cls, member) -> str:
+        """``str()`` of a member (its repr; subclasses may spell it in C++)."""
+        return repr(member)
 
     def __init_subclass__(cls, cxx: str = "", **kw):
         super().__init_subclass__(**kw)

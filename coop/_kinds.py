@@ -1,0 +1,524 @@
+"""Parameter kinds: what an argument may be, what it tells inference, how it is checked, what
+C++ type it crosses into CUB as, and how the two-phase constructor takes it.
+
+Each kind is a small class; declarations instantiate them (``Items("T", "ipt")``). Typing
+calls, per given argument and in declaration order:
+
+``infer(c, p, ty)``      contribute facts: a dtype to a dtype group, a length to a length group
+``check(c, p, ty)``      after inference: validate against the inferred groups (fail with c.fail)
+``cub_type(c, p, ty)``   the Numba type handed to cub_bindings' overload resolution
+``value(c, p, ty)``      compile-time kinds: the Python value the type carries
+``host(c, p, v)``        two-phase constructor: (Numba type, host value), validated
+``infer_host(c, p, v)``  two-phase constructor: facts from the host value
+
+``doc`` describes the accepted values (docs/coop-api.md and ``help()`` are generated from it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba.cuda import types
+
+from cub_bindings.extending import (CubEnumMember, CxxFunctor, CxxFunctorType, FixedArray, StatefulOpType,
+                                    is_supported_scalar, numba_type_of_dtype, static_length)
+
+from coop import _ops, enums
+from coop._arrays import ThreadDataType, TempStorageType
+
+_SCALAR = (types.Number, types.Boolean, types.Record)
+
+
+def _show(ty):
+    if isinstance(ty, types.StringLiteral):
+        return repr(ty.literal_value)
+    if isinstance(ty, CubEnumMember):
+        return repr(ty.member)
+    return str(ty)
+
+
+def is_array(ty) -> bool:
+    return isinstance(ty, (types.Array, ThreadDataType))
+
+
+def _absent(ty) -> bool:
+    return ty is None or isinstance(ty, (types.NoneType, types.Omitted))
+
+
+class Kind:
+    doc = ""
+    array = False  # an array parameter (the positional rule may skip optional output arrays)
+    host = False  # may be fixed by the two-phase constructor
+    kernel = True  # may be given in a kernel call
+    compile_time = False  # the value must be known while compiling
+
+    def infer(self, c, p, ty):
+        pass
+
+    def check(self, c, p, ty):
+        pass
+
+    def cub_type(self, c, p, ty):
+        return ty
+
+    def value(self, c, p, ty):
+        raise AssertionError(f"{type(self).__name__} has no compile-time value")
+
+    def host_value(self, c, p, v):
+        c.fail(p.name, "cannot be fixed on the host; pass it in the kernel call")
+
+    def infer_host(self, c, p, v):
+        pass
+
+
+# --------------------------------------------------------------------------- arrays
+
+
+class _ArrayKind(Kind):
+    array = True
+
+    def __init__(self, group: str = "T", length: str | None = "ipt"):
+        self.group, self.length = group, length
+
+    def _vote_array(self, c, p, ty):
+        if isinstance(ty, ThreadDataType):
+            c.vote_length(self.length, ty.length, p.name)
+            if ty.dtype is not None:
+                c.vote_dtype(self.group, ty.dtype, p.name)
+            return
+        if ty.dtype is not None and not isinstance(ty.dtype, types.Undefined):
+            c.vote_dtype(self.group, ty.dtype, p.name)
+        n = static_length(ty)
+        if n is not None and self.length is not None:
+            c.vote_length(self.length, n, p.name)
+
+    def _check_array(self, c, p, ty, *, contiguous=False, thread_local=False):
+        if not is_array(ty):
+            c.fail(p.name, f"must be an array, got {ty}")
+        ty = c.resolve_thread_data(p.name, ty, self.group)
+        want = c.dtype(self.group)
+        if ty.dtype != want:
+            c.fail(p.name, f"mismatched dtypes: an array of {ty.dtype}, but {c.group_label(self.group)} are {want}",
+                   f"an array of {want} (convert explicitly)")
+        if ty.ndim != 1:
+            c.fail(p.name, f"must be 1-D, got {ty.ndim}-D", "a 1-D array (index or slice it, e.g. a[i, :])")
+        if contiguous and ty.layout != "C":
+            c.fail(p.name, f"must be contiguous, got layout {ty.layout}", "a C-contiguous array or a slice a[start:]")
+        if thread_local and isinstance(ty, FixedArray) and ty.space == "shared" and not isinstance(ty, TempStorageType):
+            c.fail(p.name, "is a coop.shared.array: block-shared memory, but this argument is each thread's own items",
+                   "a thread-local array: coop.local.array(n, dtype) or coop.ThreadData(n)")
+        return ty
+
+
+class Items(_ArrayKind):
+    """The thread's items: an array (its length is items per thread) or one scalar."""
+
+    doc = "the thread's items: an array (its length is items per thread) or a scalar"
+
+    def __init__(self, group="T", length="ipt", scalar=True):
+        super().__init__(group, length)
+        self.scalar = scalar
+        if not scalar:
+            self.doc = "the thread's items: an array (its length is items per thread)"
+
+    def infer(self, c, p, ty):
+        if is_array(ty):
+            self._vote_array(c, p, ty)
+        elif isinstance(ty, _SCALAR) and self.scalar:
+            c.vote_dtype(self.group, types.unliteral(ty), p.name)
+            c.scalar = True
+        else:
+            c.fail(p.name, f"must be an array{' or a scalar' if self.scalar else ''}, got {ty}")
+
+    def check(self, c, p, ty):
+        if is_array(ty):
+            self._check_array(c, p, ty, thread_local=True)
+        elif types.unliteral(ty) != c.dtype(self.group):
+            c.fail(p.name, f"mismatched dtypes: {ty}, but {c.group_label(self.group)} are {c.dtype(self.group)}")
+
+    def cub_type(self, c, p, ty):
+        if c.scalar and not is_array(ty):
+            return c.dtype(self.group)
+        return FixedArray(c.dtype(self.group), c.length(self.length), "local")
+
+
+class Output(Items):
+    """An output array like the items (same dtype and length); may be the items array itself."""
+
+    doc = "an output array of the items' dtype and length (may be the input itself)"
+
+    def __init__(self, group="T", length="ipt"):
+        super().__init__(group, length, scalar=False)
+
+    def infer(self, c, p, ty):
+        if not is_array(ty):
+            c.fail(p.name, f"must be an array, got {ty}")
+        self._vote_array(c, p, ty)
+
+    def check(self, c, p, ty):
+        self._check_array(c, p, ty, thread_local=True)
+
+    def cub_type(self, c, p, ty):
+        return FixedArray(c.dtype(self.group), c.length(self.length), "local")
+
+
+class GlobalArray(_ArrayKind):
+    """A device (global-memory) array: a load's source or a store's destination."""
+
+    doc = "a 1-D C-contiguous device array (or a slice of one, d[start:])"
+
+    def __init__(self, group="T"):
+        super().__init__(group, None)
+
+    def infer(self, c, p, ty):
+        if not isinstance(ty, types.Array):
+            c.fail(p.name, f"must be an array, got {ty}", "a 1-D device array or a slice of one, d[start:]")
+        c.vote_dtype(self.group, ty.dtype, p.name, weak=True)
+
+    def check(self, c, p, ty):
+        self._check_array(c, p, ty, contiguous=True)
+
+    def cub_type(self, c, p, ty):
+        return types.unliteral(ty)
+
+
+class Counters(_ArrayKind):
+    """An array whose length is a template value of the class (histogram bins)."""
+
+    doc = "a 1-D array whose length is a compile-time count (e.g. coop.shared.array(bins, dtype))"
+
+    def infer(self, c, p, ty):
+        if not isinstance(ty, types.Array):
+            c.fail(p.name, f"must be an array, got {ty}")
+        self._vote_array(c, p, ty)
+
+    def check(self, c, p, ty):
+        self._check_array(c, p, ty, contiguous=True)
+        if not isinstance(ty.dtype, (types.Integer, types.Float)):
+            c.fail(p.name, f"counters must be numbers, got {ty.dtype}")
+
+    def cub_type(self, c, p, ty):
+        n = static_length(ty)
+        return ty if n is not None else FixedArray(ty.dtype, c.length(self.length), ty.space if isinstance(ty, FixedArray) else "local")
+
+
+class IndexArray(_ArrayKind):
+    """Per-item integers (ranks, offsets) or flags, of their own dtype, items-per-thread long."""
+
+    def __init__(self, length="ipt", flags=False, group=None):
+        super().__init__(group, length)
+        self.flags = flags
+        self.doc = ("a 1-D bool or integer array of items-per-thread length" if flags
+                    else "a 1-D integer array of items-per-thread length")
+
+    def infer(self, c, p, ty):
+        if not isinstance(ty, types.Array):
+            c.fail(p.name, f"must be an array, got {ty}")
+        if self.group is not None:
+            c.vote_dtype(self.group, ty.dtype, p.name)
+
+    def check(self, c, p, ty):
+        ok = (types.Integer, types.Boolean) if self.flags else (types.Integer,)
+        if not isinstance(ty, types.Array) or ty.ndim != 1 or not isinstance(ty.dtype, ok):
+            c.fail(p.name, f"must be {self.doc}, got {ty}")
+        n, want = static_length(ty), c.length(self.length)
+        if n is not None and n != want:
+            c.fail(p.name, f"holds {n} items, but {c.length_label(self.length)} is {want}", f"an array of {want} items")
+
+    def cub_type(self, c, p, ty):
+        return FixedArray(ty.dtype, c.length(self.length), "local")
+
+
+class Ref(Kind):
+    """A 1-element output array (its first element receives the result)."""
+
+    def __init__(self, group="T"):
+        self.group = group
+        self.doc = "a 1-element array receiving the result"
+
+    def infer(self, c, p, ty):
+        if isinstance(ty, types.Array) and self.group not in ("T",):
+            c.vote_dtype(self.group, ty.dtype, p.name)
+
+    def check(self, c, p, ty):
+        want = c.dtype(self.group)
+        if not isinstance(ty, types.Array) or ty.ndim != 1 or ty.dtype != want:
+            c.fail(p.name, f"must be a 1-D array of {want} (its first element receives the result), got {ty}")
+        n = static_length(ty)
+        if n is not None and n < 1:
+            c.fail(p.name, "must hold at least one element")
+
+    def cub_type(self, c, p, ty):
+        return ty if static_length(ty) is not None else FixedArray(ty.dtype, 1, "local")
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+def _literal(ty):
+    if isinstance(ty, (types.IntegerLiteral, types.BooleanLiteral)):
+        return ty.literal_value
+    return None
+
+
+def check_constant_fits(c, p, value, target):
+    """A compile-time constant converted to ``target`` must keep its value."""
+    if isinstance(target, types.Boolean):
+        if value not in (0, 1, True, False):
+            c.fail(p.name, f"{value!r} does not fit {target}", "True or False")
+        return
+    if isinstance(target, types.Integer):
+        info = np.iinfo(np.dtype(str(target)))
+        if not info.min <= int(value) <= info.max:
+            c.fail(p.name, f"{value} does not fit {target} (range {info.min}..{info.max})",
+                   f"a value in {info.min}..{info.max}")
+        return
+    if isinstance(target, types.Float):
+        if abs(int(value)) > 2 ** np.finfo(np.dtype(str(target))).nmant + 1:
+            c.fail(p.name, f"{value} is not exactly representable as {target}")
+
+
+class Value(Kind):
+    """A runtime scalar converted to a dtype group's type (``group="int"``: a C++ ``int``)."""
+
+    def __init__(self, group="T", minimum=None):
+        self.integer = group == "int"  # a C++ int, whatever the items are
+        self.group = None if self.integer else group
+        self.minimum = minimum
+        self.doc = ("an integer (a constant is range-checked; a variable is converted to int32)" if self.integer
+                    else "a scalar of the items' type (a constant is range-checked; a variable of another numeric "
+                         "type is converted as C++ static_cast would; floats never convert to integers)")
+
+    def check(self, c, p, ty):
+        if self.integer:
+            if not isinstance(ty, (types.Integer, types.BooleanLiteral)) or isinstance(ty, types.Boolean):
+                c.fail(p.name, f"must be an integer, got {ty}")
+            v = _literal(ty)
+            if v is not None:
+                check_constant_fits(c, p, v, types.int32)
+                if self.minimum is not None and v < self.minimum:
+                    c.fail(p.name, f"must be at least {self.minimum}, got {v}")
+                c.check_int_constant(p.name, v)
+            return
+        target = c.dtype(self.group)
+        if isinstance(target, types.Record) or isinstance(ty, types.Record):
+            if types.unliteral(ty) != target:
+                c.fail(p.name, f"must be a {target} value, got {ty}")
+            return
+        if not isinstance(ty, (types.Number, types.Boolean)):
+            c.fail(p.name, f"must be a {target} value, got {ty}")
+        if isinstance(ty, types.Float) and isinstance(target, (types.Integer, types.Boolean)):
+            c.fail(p.name, f"a {ty} value for {target} {c.group_label(self.group)} would be truncated",
+                   f"an integer, or convert explicitly (numba.{target}(x))")
+        if isinstance(ty, types.Complex):
+            c.fail(p.name, f"a complex value cannot be converted to {target}")
+        v = _literal(ty)
+        if v is not None:
+            check_constant_fits(c, p, v, target)
+
+    def cub_type(self, c, p, ty):
+        return types.int32 if self.integer else c.dtype(self.group)
+
+    def host_value(self, c, p, v):
+        target = types.int32 if self.integer else c.dtype(self.group)
+        if isinstance(v, (bool, np.bool_)) and not isinstance(target, types.Boolean):
+            c.fail(p.name, f"{v!r} is a bool, not a {target} value")
+        if isinstance(target, (types.Integer, types.Boolean)):
+            if isinstance(v, (float, np.floating)) and not float(v).is_integer():
+                c.fail(p.name, f"{v!r} for {target} items would be truncated", "an integer")
+            if isinstance(v, (int, np.integer, float, np.floating)):
+                check_constant_fits(c, p, int(v), target)
+        return target, v
+
+
+# --------------------------------------------------------------------------- compile-time values
+
+
+class _Constant(Kind):
+    host = True
+    compile_time = True
+
+
+class Count(_Constant):
+    """A positive compile-time int fixing a length group (items per thread, bins, ...)."""
+
+    def __init__(self, length="ipt"):
+        self.length = length
+        self.doc = "a positive int known at compile time (a literal, a global, or a kernel argument used directly)"
+
+    def value(self, c, p, ty):
+        if isinstance(ty, types.IntegerLiteral) and ty.literal_value > 0:
+            return ty.literal_value
+        if isinstance(ty, types.IntegerLiteral):
+            c.fail(p.name, f"must be a positive integer, got {ty.literal_value}", "1 or more")
+        c.fail(p.name, f"must be a positive integer constant, got {ty}",
+               "a literal, a global/closure int, or a kernel argument used directly")
+
+    def infer(self, c, p, ty):
+        c.vote_length(self.length, self.value(c, p, ty), p.name, explicit=True)
+
+    def host_value(self, c, p, v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
+            c.fail(p.name, f"must be a positive int, got {v!r}")
+        return types.IntegerLiteral(int(v)), int(v)
+
+    def infer_host(self, c, p, v):
+        c.vote_length(self.length, v, p.name, explicit=True)
+
+
+class DType(_Constant):
+    """A dtype fixing a dtype group (two-phase constructors)."""
+
+    kernel = False
+
+    def __init__(self, group="T", kernel=False):
+        self.group, self.kernel = group, kernel
+        self.doc = "a NumPy/Numba scalar or record dtype"
+
+    def infer(self, c, p, ty):
+        from cub_bindings.extending import dtype_of
+
+        dt = dtype_of(ty)
+        if dt is None or not is_supported_scalar(dt):
+            c.fail(p.name, f"must be a NumPy/Numba scalar dtype, got {ty}")
+        c.vote_dtype(self.group, dt, p.name, explicit=True)
+
+    def host_value(self, c, p, v):
+        try:
+            ty = numba_type_of_dtype(v)
+        except Exception:
+            c.fail(p.name, f"dtype must be a NumPy/Numba scalar or record dtype, got {v!r}")
+        if not is_supported_scalar(ty):
+            c.fail(p.name, f"{ty} is not supported", "integers, floats, bool, or a Numba record type")
+        return ty, ty
+
+    def infer_host(self, c, p, v):
+        c.vote_dtype(self.group, v, p.name, explicit=True)
+
+
+class Enum(_Constant):
+    def __init__(self, enum):
+        self.enum = enum
+        self.doc = f"a coop.{enum.__name__} member or its name as a string: {enums.names(enum)}"
+
+    def value(self, c, p, ty):
+        v = None
+        if isinstance(ty, CubEnumMember):
+            v = enums.member_named(self.enum, ty.member)
+        elif isinstance(ty, types.StringLiteral):
+            v = enums.member_named(self.enum, ty.literal_value)
+        if v is None:
+            c.fail(p.name, f"{_show(ty)} is not a {self.enum.__name__}", enums.names(self.enum))
+        return v
+
+    def host_value(self, c, p, v):
+        m = enums.member_named(self.enum, v)
+        if m is None:
+            c.fail(p.name, f"{p.name}={v!r} is not a {self.enum.__name__}", enums.names(self.enum))
+        from numba.cuda.typing.typeof import typeof
+
+        return typeof(m), m
+
+
+class Choice(_Constant):
+    def __init__(self, *choices):
+        self.choices = choices
+        self.doc = "one of " + ", ".join(f'"{x}"' for x in choices)
+
+    def value(self, c, p, ty):
+        if isinstance(ty, types.StringLiteral) and ty.literal_value in self.choices:
+            return ty.literal_value
+        c.fail(p.name, f"{_show(ty)} is not a valid choice", ", ".join(f'"{x}"' for x in self.choices))
+
+    def host_value(self, c, p, v):
+        if v not in self.choices:
+            c.fail(p.name, f"{p.name}={v!r}", ", ".join(map(repr, self.choices)))
+        return types.StringLiteral(v), v
+
+
+class Flag(_Constant):
+    doc = "the constant True or False"
+
+    def value(self, c, p, ty):
+        if isinstance(ty, types.BooleanLiteral):
+            return ty.literal_value
+        c.fail(p.name, f"must be the constant True or False, got {ty}")
+
+    def host_value(self, c, p, v):
+        if not isinstance(v, (bool, np.bool_)):
+            c.fail(p.name, f"must be True or False, got {v!r}")
+        return types.BooleanLiteral(bool(v)), bool(v)
+
+
+class BlockDims(_Constant):
+    doc = "the block shape: an int or a tuple of 1-3 ints (default: the launch's block shape)"
+
+    def value(self, c, p, ty):
+        vals = None
+        if isinstance(ty, types.IntegerLiteral):
+            vals = (ty.literal_value,)
+        elif isinstance(ty, types.BaseTuple) and all(isinstance(t, types.IntegerLiteral) for t in ty):
+            vals = tuple(t.literal_value for t in ty)
+        if vals is None:
+            c.fail(p.name, f"must be a positive int or a tuple of 1-3 positive ints known at compile time, got {ty}")
+        return c.normalize_dims(p.name, vals)
+
+    def host_value(self, c, p, v):
+        return types.UniTuple(types.intp, 3), c.normalize_dims(p.name, v)
+
+
+class WarpThreads(_Constant):
+    doc = "the logical warp size: a power of two from 1 to 32 (default 32)"
+
+    def value(self, c, p, ty):
+        if not isinstance(ty, types.IntegerLiteral):
+            c.fail(p.name, f"must be an integer constant, got {ty}", "a power of two from 1 to 32, as a literal or global")
+        return self._check(c, p, ty.literal_value)
+
+    def _check(self, c, p, w):
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, (int, np.integer)) or w < 1:
+            c.fail(p.name, f"must be a positive int, got {w!r}")
+        if w > 32 or w & (w - 1):
+            c.fail(p.name, f"{w} threads is not a logical warp size",
+                   "a power of two from 1 to 32 (use a coop.block primitive for larger groups)")
+        return int(w)
+
+    def host_value(self, c, p, v):
+        return types.IntegerLiteral(self._check(c, p, v)), int(v)
+
+
+# --------------------------------------------------------------------------- operators, callbacks, storage
+
+
+class Operator(Kind):
+    host = True
+    doc = _ops.VALID
+
+    def check(self, c, p, ty):
+        kind, _ = _ops.kernel_op(ty)
+        if kind is None:
+            c.fail(p.name, f"is not an operator: {ty}", _ops.VALID)
+        if kind == "stateful":
+            c.fail(p.name, "a StatefulOp is a prefix callback, not a binary operator", "a plain operator")
+
+    def host_value(self, c, p, v):
+        try:
+            op = _ops.host_op(v)
+        except ValueError as exc:
+            c.fail(p.name, str(exc))
+        return (CxxFunctorType(op), op) if isinstance(op, CxxFunctor) else (types.Dispatcher(op), op)
+
+
+class Callback(Kind):
+    doc = "coop.StatefulOp(device_fn, state_array): called once per tile with the block aggregate"
+
+    def check(self, c, p, ty):
+        if not isinstance(ty, StatefulOpType):
+            c.fail(p.name, f"must be stateful, got {ty}", "coop.StatefulOp(device_fn, state_array)")
+
+
+class TempStorageArg(Kind):
+    doc = "a coop.TempStorage(size_in_bytes, alignment) to place CUB's TempStorage in"
+
+    def check(self, c, p, ty):
+        if not isinstance(ty, TempStorageType):
+            c.fail(p.name, f"must be a coop.TempStorage(size_in_bytes, alignment), got {ty}")

@@ -1,0 +1,135 @@
+"""The public API for building on cub_bindings (what ``coop`` uses, and nothing else).
+
+Layers above cub_bindings specialize CUB class templates, resolve a method call against
+the generated overloads, and emit the call into the kernel being lowered, through these
+names only; everything under ``cub_bindings._runtime`` stays private and may change.
+
+Typing (host or kernel):
+
+* ``specialize(template, targs) -> Specialization``: bind template arguments given as host
+  values (NumPy dtypes / Numba types, ints, bools, ``cub_bindings.enums`` members).
+* ``resolve_method(typingctx, specialization, mode, method, kinds, what) -> CallPlan``:
+  pick the overload of ``method`` that accepts CUB parameter name -> Numba type ``kinds``
+  (strict; ``NoOverload`` lists every candidate and why it failed). ``mode``: "implicit"
+  (CUB's private shared memory), "explicit" (a TempStorage pointer) or "persistent" (an
+  object constructed once, see ``emit_construct``).
+* ``temp_storage_layouts(specializations)``: TempStorage (bytes, alignment), one batched
+  NVRTC call for everything not known yet.
+
+Lowering:
+
+* ``emit_call(context, builder, plan, storage_ptr, storage_index, values)``: add the shim
+  for ``plan`` to the kernel's shim set and call it; returns the result value or None.
+* ``emit_construct(context, builder, plan, ts_ptr, ts_index, values) -> object pointer``:
+  placement-construct a persistent CUB object (e.g. BlockRunLengthDecode).
+* ``emit_temp_storage(context, builder, specialization, count) -> i8*``: ``count``
+  TempStorage objects in shared memory.
+* ``trap(builder)``, ``load_value(context, builder, ty, ptr)``.
+"""
+
+from __future__ import annotations
+
+from numba.cuda.core.errors import TypingError
+
+from cub_bindings._runtime import cxx as _cxx
+from cub_bindings._runtime import lower as _lower
+from cub_bindings._runtime.arrays import FixedArray, static_length
+from cub_bindings._runtime.arrays import _dtype_of
+from cub_bindings._runtime.class_template import HostSpecialization, template_named
+from cub_bindings._runtime.enums import CubEnum, CubEnumMember, CubEnumValue
+from cub_bindings._runtime.layouts import temp_storage_layouts
+from cub_bindings._runtime.ntypes import CxxFunctorType, StatefulOpType
+from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl, typing_registry
+from cub_bindings._runtime.resolve import ArgPlan, CallPlan, resolve
+from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
+from cub_bindings.functional import CxxFunctor, StatefulOp
+
+#: a resolution failure: no overload accepts the arguments (message lists the candidates)
+NoOverload = TypingError
+
+
+def dtype_of(ty):
+    """The Numba scalar/record type a typed ``dtype`` argument designates (``np.int32``,
+    ``arr.dtype``, a Numba type), or None."""
+    return _dtype_of(ty)
+
+
+def is_supported_scalar(ty) -> bool:
+    """Whether values of Numba type ``ty`` can cross into CUB (numbers, bool, records)."""
+    return _cxx.is_supported_scalar(ty)
+
+
+def numba_type_of_dtype(dtype):
+    """A Numba scalar or record type for a NumPy dtype, scalar class or Numba type."""
+    return _cxx.numba_type_of_dtype(dtype)
+
+
+def cxx_name(ty) -> str:
+    """The C++ spelling shims use for a Numba scalar or record type."""
+    return _cxx.cxx_name(ty)
+
+
+def specialize(template: str, targs: dict) -> Specialization:
+    """``template`` (a CUB class name such as "BlockScan") with template arguments ``targs``
+    (name -> host value; None keeps CUB's default); raises ``TemplateArgumentError``."""
+    return bind(template_named(template).spec, (), {k: v for k, v in targs.items() if v is not None},
+                from_numba=False)
+
+
+def class_spec(template: str):
+    """The generated description of a class template (template parameters, overloads, docs)."""
+    return template_named(template).spec
+
+
+def resolve_method(typingctx, specialization: Specialization, mode: str, method: str, kinds: dict,
+                   what: str) -> CallPlan:
+    """The overload of ``method`` (constructors: "__init__" / "__init__ts") accepting ``kinds``."""
+    spec = specialization.spec
+    if method.startswith("__init__"):
+        overloads = tuple(c for c in spec.constructors if c.name == method)
+    else:
+        overloads = spec.methods_named(method)
+    if not overloads:
+        raise NoOverload(f"{what}: {spec.name} has no method {method}")
+    return resolve(typingctx, specialization, mode, overloads, (), kinds, what)
+
+
+def emit_call(context, builder, plan: CallPlan, storage_ptr, storage_index, values):
+    return _lower.emit_call(context, builder, plan, storage_ptr, storage_index, values)
+
+
+def emit_construct(context, builder, plan: CallPlan, ts_ptr, ts_index, values):
+    """Construct a persistent object in a thread-local buffer; returns the buffer (i8*)."""
+    buf = _lower.persistent_buffer(builder)
+    _lower.emit_call(context, builder, plan, buf, context.get_constant(_i32_type(), 0), values,
+                     ctor_ts=(ts_ptr, ts_index))
+    return buf
+
+
+def _i32_type():
+    from numba.cuda import types
+
+    return types.int32
+
+
+def emit_temp_storage(context, builder, specialization: Specialization, count: int = 1):
+    return _lower.emit_temp_storage(context, builder, specialization, count)
+
+
+def trap(builder) -> None:
+    """Abort the kernel (``llvm.trap``)."""
+    _lower._trap(builder)
+
+
+def load_value(context, builder, ty, ptr):
+    """The value of Numba type ``ty`` stored at ``ptr`` (any pointer type)."""
+    return _lower._load(context, builder, ty, ptr)
+
+
+__all__ = [
+    "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
+    "HostSpecialization", "NoOverload", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
+    "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_temp_storage", "is_supported_scalar",
+    "load_value", "lowering_registry", "numba_type_of_dtype", "register_model", "resolve_method", "specialize",
+    "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
+]
