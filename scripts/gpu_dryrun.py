@@ -27,9 +27,17 @@ def getitem(self, cfg):
                 tys.append(types.literal(int(a)) if LIT else types.int64)
             else:
                 tys.append(typeof(a))
-        with coop.launch_shape(block=block):
-            b = build_kernel(self, tuple(tys), cc=(9, 0))
-            b.cubin
+        from coop._shapes import ShapeRequest
+
+        while True:  # what the dispatcher does at a launch: shape-specialize when asked
+            try:
+                with coop.launch_shape(block=block):
+                    b = build_kernel(self, tuple(tys), cc=(9, 0))
+                    b.cubin
+                break
+            except ShapeRequest as req:
+                for i in req.positions:
+                    tys[i] = coop.shaped(tys[i], np.shape(args[i]))
         LAUNCHES.append(self.py_func.__name__)
         if STOP: raise Launched()
     return launch
