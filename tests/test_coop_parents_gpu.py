@@ -34,7 +34,7 @@ SAMPLE = [g for k, g in enumerate(GRID) if k % 23 == 0 or g[4] == 1 << 28 and k 
 def test_block_histogram_histo_single_phase_2(item_dtype, counter_dtype, threads_per_block, items_per_thread,
                                               num_total_items, algorithm):
     algorithm = getattr(coop.BlockHistogramAlgorithm, algorithm)
-    # --- the seed document's test body, unchanged (except `algorithm` picked above) ---
+    # --- the seed document's test body: the kernel unchanged, the scaffolding as noted below ---
     histo_two_phase = coop.block.histogram(
         item_dtype=np.int8,
         counter_dtype=np.int32,
@@ -100,7 +100,10 @@ def test_block_histogram_histo_single_phase_2(item_dtype, counter_dtype, threads
 
     h_input = np.random.randint(0, bins, num_total_items, dtype=item_dtype)
     d_input = cuda.to_device(h_input)
-    d_output = cuda.device_array(bins, dtype=counter_dtype)
+    # the seed allocates d_out with cuda.device_array (uninitialized) and adds to it
+    # atomically, so stale device memory makes it fail whatever computes the histogram:
+    # the one change to the seed's scaffolding is a zeroed output
+    d_output = cuda.to_device(np.zeros(bins, dtype=counter_dtype))
     num_blocks = blocks_per_grid
 
     k = kernel[num_blocks, threads_per_block]
