@@ -377,7 +377,8 @@ run_length = PrimitiveFunction(Primitive(
     instead of lengths) and writes the total decoded size to ``total_decoded_size[0]``;
     ``rl.decode(decoded_items, decoded_window_offset)`` writes the window of
     ``decoded_items_per_thread * threads`` decoded items starting at that offset, blocked, with
-    ``relative_offsets`` (optional) receiving each item's offset within its run.""",
+    ``relative_offsets`` (optional) receiving each item's offset within its run. Run lengths
+    must be positive (CUB does not skip zero-length runs: measured on an H200).""",
     params=(Param("run_values", Items("ItemT", "runs", scalar=False), REQUIRED, doc="the thread's run values"),
             Param("run_lengths", IndexArray("runs", group="RunLengthT"), doc="the thread's run lengths"),
             Param("runs_per_thread", Count("runs")),
