@@ -26,9 +26,8 @@ from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
 from numba.cuda.datamodel.models import ArrayModel
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
-from cub_bindings._runtime.arrays import FixedArray
-from cub_bindings._runtime.arrays import _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
-from cub_bindings._runtime.registry import lowering_registry, register_model, typing_registry
+from cub_bindings.extending import FixedArray, lowering_registry, register_model, typing_registry
+from cub_bindings.extending import dtype_of as _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
 
 from coop import _launch, _shapes
 from coop._errors import call_site, fail

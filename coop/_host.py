@@ -141,7 +141,7 @@ class TwoPhase:
                         "there), not on the host", f"call it in a @cuda.jit kernel: {self.prim.name}(...)")
 
     def __repr__(self):
-        fixed = ", ".join(f"{n}={v[1]!r}" for n, v in self.fixed.items() if type(self.prim.param(n).kind).__name__ != "DType")
+        fixed = ", ".join(f"{n}={v[1]!r}" for n, v in self.fixed.items() if not isinstance(self.prim.param(n).kind, DType))
         dts = ", ".join(str(v[1]) for n, v in self.fixed.items() if isinstance(self.prim.param(n).kind, DType))
         return f"<{self.prim.qualname}({dts}, {fixed}) -> {self.cxx}>"
 

@@ -24,7 +24,7 @@ from numba import cuda
 from numba.cuda import types
 
 from cub_bindings import functional as F
-from cub_bindings._runtime.ntypes import CxxFunctorType, StatefulOpType
+from cub_bindings.extending import CxxFunctorType, StatefulOpType
 
 NAMES = {
     "+": F.plus, "add": F.plus, "sum": F.plus, "plus": F.plus,

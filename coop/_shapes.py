@@ -48,7 +48,7 @@ from numba.cuda.core import ir
 from numba.cuda.datamodel.models import ArrayModel
 from numba.cuda.typing.templates import AttributeTemplate
 
-from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl, typing_registry
+from cub_bindings.extending import lowering_registry, register_model, typeof_impl, typing_registry
 
 from coop._errors import CoopError, where
 

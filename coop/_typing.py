@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from numba.cuda import types
 
-from cub_bindings.extending import (FixedArray, NoOverload, numba_type_of_dtype, TemplateArgumentError, is_supported_scalar,
+from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numba_type_of_dtype, TemplateArgumentError, is_supported_scalar,
                                     resolve_method, specialize, temp_storage_layouts, static_length)
 
 from coop import _launch, _ops
@@ -197,7 +197,7 @@ def bind(what: str, params, order, args, kws, aliases, *, fixed=(), host=False):
 
 
 def _skippable(p, value) -> bool:
-    return p.kind.array and not p.required and not is_array(value) and isinstance(p.kind, Output)
+    return isinstance(p.kind, Output) and not p.required and not is_array(value)
 
 
 # --------------------------------------------------------------------------- inference
@@ -337,8 +337,6 @@ def cub_type(c: Call, params: dict, src):
     if isinstance(src, Scratch):
         return FixedArray(c.dtype(src.group), src.n, "local")
     if isinstance(src, Functor):
-        from cub_bindings.extending import CxxFunctorType
-
         return CxxFunctorType(src.functor)
     if isinstance(src, Const):
         return c.dtype(src.group)

@@ -25,9 +25,11 @@ from coop.enums import (BLOCK_TYPES, BlockAdjacentDifferenceType, BlockDiscontin
 _ALIASES = {"dim": "threads_per_block"}
 
 
-def _block(c, cls, **targs):
+def _block(c, cls, lead=None, **targs):
+    """(class, template arguments) of a block class: ``lead`` (default ``T``: the items' dtype),
+    BlockDimX, ``targs``, BlockDimY, BlockDimZ (CUB's order for every block class)."""
     x, y, z = c.dims
-    return cls, {"T": c.dtype(), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
+    return cls, {**(lead or {"T": c.dtype()}), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
 
 
 # --------------------------------------------------------------------------- load / store
@@ -273,13 +275,12 @@ def _need(c, group, kind, hint):
 
 
 def _histogram_template(c):
-    x, y, z = c.dims
-    return "BlockHistogram", {
-        "T": _need(c, "T", "dtype", "pass the thread's samples (items), or item_dtype= to the two-phase constructor"),
-        "BlockDimX": x,
-        "ItemsPerThread": _need(c, "ipt", "length", "pass the samples array (items) or items_per_thread="),
-        "Bins": _need(c, "bins", "length", "pass the histogram array (its length is the number of bins) or bins="),
-        "Algorithm": cub_member(c.value("algorithm")), "BlockDimY": y, "BlockDimZ": z}
+    return _block(
+        c, "BlockHistogram",
+        {"T": _need(c, "T", "dtype", "pass the thread's samples (items), or item_dtype= to the two-phase constructor")},
+        ItemsPerThread=_need(c, "ipt", "length", "pass the samples array (items) or items_per_thread="),
+        Bins=_need(c, "bins", "length", "pass the histogram array (its length is the number of bins) or bins="),
+        Algorithm=cub_member(c.value("algorithm")))
 
 
 def _histogram_construct(c):
@@ -333,13 +334,12 @@ histogram = PrimitiveFunction(Primitive(
 
 
 def _run_length_template(c):
-    x, y, z = c.dims
-    return "BlockRunLengthDecode", {
-        "ItemT": _need(c, "ItemT", "dtype", "pass run_values (or item_dtype= to the two-phase constructor)"),
-        "BlockDimX": x,
-        "RunsPerThread": _need(c, "runs", "length", "pass run_values of a known length, or runs_per_thread="),
-        "DecodedItemsPerThread": _need(c, "decoded", "length", "pass decoded_items_per_thread="),
-        "DecodedOffsetT": c.dtype("DecodedOffsetT"), "BlockDimY": y, "BlockDimZ": z}
+    return _block(
+        c, "BlockRunLengthDecode",
+        {"ItemT": _need(c, "ItemT", "dtype", "pass run_values (or item_dtype= to the two-phase constructor)")},
+        RunsPerThread=_need(c, "runs", "length", "pass run_values of a known length, or runs_per_thread="),
+        DecodedItemsPerThread=_need(c, "decoded", "length", "pass decoded_items_per_thread="),
+        DecodedOffsetT=c.dtype("DecodedOffsetT"))
 
 
 def _run_length_construct(c):

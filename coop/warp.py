@@ -12,7 +12,7 @@ from __future__ import annotations
 from cub_bindings import functional as F
 
 from coop._common import no_bool_sum, DTYPE, IPT, TEMP, WARP, initial_source, load_call, op_source, store_call
-from coop._kinds import (Callback, Choice, Enum, Flag, GlobalArray, IndexArray, Items, Operator, Output,
+from coop._kinds import (Enum, GlobalArray, IndexArray, Items, Operator, Output,
                           Ref, Value)
 from coop._decl import REQUIRED, Arg, CubCall, Functor, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction

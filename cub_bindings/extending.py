@@ -29,6 +29,7 @@ Lowering:
 
 from __future__ import annotations
 
+from numba.cuda import types
 from numba.cuda.core.errors import TypingError
 
 from cub_bindings._runtime import cxx as _cxx
@@ -101,15 +102,9 @@ def emit_call(context, builder, plan: CallPlan, storage_ptr, storage_index, valu
 def emit_construct(context, builder, plan: CallPlan, ts_ptr, ts_index, values):
     """Construct a persistent object in a thread-local buffer; returns the buffer (i8*)."""
     buf = _lower.persistent_buffer(builder)
-    _lower.emit_call(context, builder, plan, buf, context.get_constant(_i32_type(), 0), values,
+    _lower.emit_call(context, builder, plan, buf, context.get_constant(types.int32, 0), values,
                      ctor_ts=(ts_ptr, ts_index))
     return buf
-
-
-def _i32_type():
-    from numba.cuda import types
-
-    return types.int32
 
 
 def emit_temp_storage(context, builder, specialization: Specialization, count: int = 1):

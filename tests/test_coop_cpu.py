@@ -9,7 +9,6 @@ one kernel; error tests fail while typing, before NVRTC.
 """
 
 import contextlib
-import inspect
 import operator
 import re
 
@@ -20,6 +19,7 @@ from numba import cuda, types
 
 import coop
 import cub_bindings as cb
+from error_marks import line_of
 from cub_bindings.inspect import build_kernel
 
 I32 = types.int32[::1]
@@ -703,14 +703,6 @@ def test_kernel_only_functions_raise_on_the_host():
 
 # =========================================================================== 3. error catalogue
 
-MARK = "# <- error"
-
-
-def line_of(fn, marker=MARK):
-    lines, start = inspect.getsourcelines(fn)
-    hits = [start + i for i, line in enumerate(lines) if marker in line]
-    assert len(hits) == 1, f"mark exactly one line of {fn.__name__} with {marker!r}"
-    return hits[0]
 
 
 def compile_error(kernel, argtypes=(I32, I32), block=128):

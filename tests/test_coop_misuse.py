@@ -3,7 +3,6 @@ CoopError naming the primitive, the argument and the kernel line."""
 
 import re
 
-import numba
 import numpy as np
 import pytest
 from numba import cuda, types

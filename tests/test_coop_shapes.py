@@ -8,7 +8,6 @@ runs without a GPU by standing in for the three steps that need one (the device'
 capability, PTX generation's device lookup, binding the cubin). The GPU test launches.
 """
 
-import inspect
 import re
 
 import numpy as np
@@ -17,6 +16,7 @@ from numba import cuda, types
 
 import coop
 from coop import _launch, _shapes
+from error_marks import line_of
 from cub_bindings.inspect import _device_functions_without_gpu, build_kernel, shim_sources
 
 I32 = types.int32[::1]
@@ -246,14 +246,6 @@ def test_launch_extension_marshals_the_plain_array_and_refuses_another_shape():
 # =========================================================================== errors
 
 
-MARK = "# <- error"
-
-
-def line_of(fn, marker=MARK):
-    lines, start = inspect.getsourcelines(fn)
-    hits = [start + i for i, line in enumerate(lines) if marker in line]
-    assert len(hits) == 1, f"mark exactly one line of {fn.__name__} with {marker!r}"
-    return hits[0]
 
 
 def e_shape_of_2d(d_in, d2):
