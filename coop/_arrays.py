@@ -6,31 +6,28 @@ into a literal by re-typing the kernel for that value (``_launch.request_literal
 taken from a 1-D array argument's shape (``d_out.shape``, ``d_out.shape[0]``,
 ``len(d_out)``) by re-typing it for that shape (``_shapes``).
 
-``ThreadData(n)`` without a dtype takes its dtype from the primitives it is passed to; each
-``ThreadData(...)`` call site of each compilation is its own type, whose dtype the first
-primitive records (``resolve_thread_data``) and later ones must agree with.
+``ThreadData(n)`` without a dtype takes its dtype from the first primitive it is passed to,
+which refines the variable's type to the local array it is (``refine_thread_data``); later
+primitives see that array and must agree with its dtype.
 """
 
 from __future__ import annotations
 
 import inspect
-import itertools
 import operator
-import threading
-import weakref
 
 from numba.cuda import cgutils, types
 from numba.cuda.core.errors import TypingError
 from numba.cuda.cudadrv import nvvm
 from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
-from numba.cuda.datamodel.models import ArrayModel
+from numba.cuda.datamodel.models import ArrayModel, OpaqueModel
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
 from cub_bindings.extending import FixedArray, lowering_registry, register_model, typing_registry
 from cub_bindings.extending import dtype_of as _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
 
 from coop import _launch, _shapes
-from coop._errors import call_site, fail
+from coop._errors import current_call, fail
 
 
 # --------------------------------------------------------------------------- public callables
@@ -94,59 +91,42 @@ class TempStorageType(FixedArray):
 
 register_model(TempStorageType)(ArrayModel)
 
-_uids = itertools.count(1)
-_site_uids: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_td_dtypes: dict[int, tuple[types.Type, str]] = {}
-_td_lock = threading.Lock()
-
-
 class ThreadDataType(types.Type):
-    """A ``coop.ThreadData(n)`` whose dtype comes from the primitives it is passed to."""
+    """A ``coop.ThreadData(n)`` whose dtype is not known yet.
 
-    def __init__(self, length: int, alignment, uid: int, site: str):
-        self.length, self.alignment, self.uid, self.site = length, alignment, uid, site
-        super().__init__(f"coop.ThreadData({length}, dtype=?)#{uid}")
+    The first primitive it is passed to refines the variable's type to the local array it
+    is (``refine_thread_data``: Numba's own type refinement, as for ``l = []`` then
+    ``l.append(1)``); the value is allocated where ``ThreadData(n)`` is assigned (the cast
+    from this type to the refined array). A ThreadData never given a dtype stays this type
+    (``len()`` works; indexing it is an error)."""
 
-    @property
-    def dtype(self):
-        got = _td_dtypes.get(self.uid)
-        return got[0] if got else None
+    dtype = None  # not known yet (numba's type inference reads .dtype of a call's result)
 
-    def resolved(self) -> FixedArray:
-        dt = self.dtype
-        if dt is None:
-            raise fail("coop.ThreadData", "dtype",
-                       f"the dtype of the ThreadData made at {self.site} is not known: pass it to a primitive "
-                       "that fixes it (e.g. coop.block.load from an array) before using it, or give dtype=")
-        return FixedArray(dt, self.length, "local", self.alignment)
+    def __init__(self, length: int, alignment, site: str = "?"):
+        self.length, self.alignment, self.site = length, alignment, site
+        super().__init__(f"coop.ThreadData({length}{f', alignment={alignment}' if alignment else ''}, dtype=?)@{site}")
 
+    def array(self, dtype) -> FixedArray:
+        return FixedArray(dtype, self.length, "local", self.alignment)
 
-def _td_model(dmm, fe_type):
-    return ArrayModel(dmm, fe_type.resolved())
-
-
-register_model(ThreadDataType)(_td_model)
+    def unify(self, typingctx, other):
+        if isinstance(other, FixedArray) and other == self.array(other.dtype):
+            return other
+        return None
 
 
-def resolve_thread_data(ty, dtype, primitive: str, arg: str):
-    """Record (or check) the dtype of an undetermined ThreadData; return its array type."""
-    if not isinstance(ty, ThreadDataType):
-        return ty
-    with _td_lock:
-        got = _td_dtypes.get(ty.uid)
-        if got is None:
-            _td_dtypes[ty.uid] = (dtype, primitive)
-        elif got[0] != dtype:
-            fail(primitive, arg, f"this ThreadData holds {got[0]} (fixed by {got[1]}), not {dtype}: mismatched dtypes",
-                 f"{got[0]} items, or a separate coop.ThreadData")
-    return ty.resolved()
+register_model(ThreadDataType)(OpaqueModel)
 
 
-def as_array_type(ty):
-    """The array type a value of ``ty`` is handled as (ThreadData resolved if known)."""
-    if isinstance(ty, ThreadDataType):
-        return ty.resolved() if ty.dtype is not None else ty
-    return ty
+def refine_thread_data(ty: ThreadDataType, dtype, var, what: str, arg: str) -> FixedArray:
+    """Refine the variable ``var`` (typed ``ty``) of the call being typed to an array of ``dtype``."""
+    array = ty.array(dtype)
+    con, typeinfer = current_call()
+    if con is None or typeinfer is None or var is None:
+        fail(what, arg, "a coop.ThreadData without dtype can only be passed to a primitive directly in the "
+             "function that made it", "give dtype= to coop.ThreadData")
+    typeinfer.add_type(var.name, array, loc=con.loc)
+    return array
 
 
 # --------------------------------------------------------------------------- typing
@@ -239,16 +219,9 @@ class _ThreadDataTemplate(AbstractTemplate):
             if dtype is None:
                 fail(what, "dtype", f"must be a NumPy/Numba scalar or record type or an array's .dtype, got {dty}")
             return _sig(FixedArray(dtype, n, "local", align), given, order)
-        loc, typeinfer = call_site()
-        key = (loc.line, loc.col) if loc is not None else (0, 0)
-        owner = typeinfer if typeinfer is not None else self.context
-        with _td_lock:
-            sites = _site_uids.setdefault(owner, {})
-            uid = sites.get(key)
-            if uid is None:
-                uid = sites[key] = next(_uids)
-        site = f"{loc.filename}:{loc.line}" if loc is not None else "?"
-        return _sig(ThreadDataType(n, align, uid, site), given, order)
+        con, _ = current_call()
+        site = f"{con.loc.filename}:{con.loc.line}" if con is not None else "?"
+        return _sig(ThreadDataType(n, align, site), given, order)
 
 
 class _TempStorageTemplate(AbstractTemplate):
@@ -288,11 +261,18 @@ def _alloc(context, builder, aryty):
 
 def _lower_alloc(context, builder, sig, args):
     ty = sig.return_type
-    return _alloc(context, builder, ty.resolved() if isinstance(ty, ThreadDataType) else ty)
+    if isinstance(ty, ThreadDataType):
+        return context.get_dummy_value()  # allocated by the cast to the array it is refined to
+    return _alloc(context, builder, ty)
 
 
 for _f in (local_array, shared_array, ThreadData, TempStorage):
     lowering_registry.lower(_f, types.VarArg(types.Any))(_lower_alloc)
+
+
+@lowering_registry.lower_cast(ThreadDataType, FixedArray)
+def _allocate_refined(context, builder, fromty, toty, val):
+    return _alloc(context, builder, toty)
 
 
 def local_scratch(context, builder, dtype, n=1):
@@ -300,30 +280,26 @@ def local_scratch(context, builder, dtype, n=1):
     return _alloc(context, builder, FixedArray(dtype, n, "local"))
 
 
-# ThreadData behaves as the array it resolves to: indexing, len().
+# A ThreadData whose dtype is still unknown: len() works, indexing explains what is missing.
 @typing_registry.register_global(operator.getitem)
 class _TDGetitem(AbstractTemplate):
     def generic(self, args, kws):
-        if len(args) == 2 and isinstance(args[0], ThreadDataType) and isinstance(args[1], types.Integer):
-            if args[0].dtype is None:
-                _td_unknown(args[0])
-            return signature(args[0].dtype, *args)
+        if len(args) == 2 and isinstance(args[0], ThreadDataType):
+            _td_unknown(args[0])
 
 
 def _td_unknown(td):
     # a Numba error, not a CoopError: a later typing pass may know the dtype (a primitive
-    # further down fixes it), and Numba reports this only if none does
-    raise TypingError(f"coop.ThreadData made at {td.site}: its dtype is not known here; give dtype= "
-                      "(coop.ThreadData(n, dtype=...)) or pass it to a primitive that fixes it first")
+    # further down refines the variable), and Numba reports this only if none does
+    raise TypingError(f"coop.ThreadData made at {td.site}: its dtype is not known here; give dtype= (coop.ThreadData(n, dtype=...)) "
+                      "or pass it first to a primitive that fixes it (e.g. coop.block.load from an array)")
 
 
 @typing_registry.register_global(operator.setitem)
 class _TDSetitem(AbstractTemplate):
     def generic(self, args, kws):
-        if len(args) == 3 and isinstance(args[0], ThreadDataType) and isinstance(args[1], types.Integer):
-            if args[0].dtype is None:
-                _td_unknown(args[0])
-            return signature(types.none, args[0], args[1], args[0].dtype)
+        if len(args) == 3 and isinstance(args[0], ThreadDataType):
+            _td_unknown(args[0])
 
 
 @typing_registry.register_global(len)
@@ -333,25 +309,6 @@ class _TDLen(AbstractTemplate):
             return signature(types.intp, *args)
 
 
-@lowering_registry.lower(operator.getitem, ThreadDataType, types.Integer)
-def _td_getitem(context, builder, sig, args):
-    arr = sig.args[0].resolved()
-    impl = context.get_function(operator.getitem, signature(arr.dtype, arr, sig.args[1]))
-    return impl(builder, args)
-
-
-@lowering_registry.lower(operator.setitem, ThreadDataType, types.Integer, types.Any)
-def _td_setitem(context, builder, sig, args):
-    arr = sig.args[0].resolved()
-    impl = context.get_function(operator.setitem, signature(types.none, arr, sig.args[1], arr.dtype))
-    return impl(builder, (args[0], args[1], context.cast(builder, args[2], sig.args[2], arr.dtype)))
-
-
 @lowering_registry.lower(len, ThreadDataType)
 def _td_len(context, builder, sig, args):
     return context.get_constant(types.intp, sig.args[0].length)
-
-
-def data_pointer(context, builder, ty, val):
-    return cgutils.create_struct_proxy(as_array_type(ty) if isinstance(ty, ThreadDataType) else ty)(
-        context, builder, value=val).data

@@ -18,11 +18,12 @@ class CoopError(TypeError, ValueError):
     earlier cuda.coop's users do for a bad dtype or a bad value) keeps working."""
 
 
-def call_site():
-    """(loc, typeinfer) of the call Numba is typing right now, or (None, None).
+def current_call():
+    """(CallConstraint, typeinfer) of the call Numba is typing right now, or (None, None).
 
-    Numba's typing templates are not told where the call is; the constraint being
-    evaluated is on the Python stack (``CallConstraint.__call__(self, typeinfer)``).
+    Numba's typing templates are not told where the call is or which variables its
+    arguments are; the constraint being evaluated is on the Python stack
+    (``CallConstraint.__call__(self, typeinfer)``).
     """
     from numba.cuda.core.typeinfer import CallConstraint
 
@@ -30,9 +31,15 @@ def call_site():
     while f is not None:
         slf = f.f_locals.get("self")
         if isinstance(slf, CallConstraint):
-            return slf.loc, f.f_locals.get("typeinfer")
+            return slf, f.f_locals.get("typeinfer")
         f = f.f_back
     return None, None
+
+
+def call_site():
+    """(loc, typeinfer) of the call Numba is typing right now, or (None, None)."""
+    con, typeinfer = current_call()
+    return (con.loc if con is not None else None), typeinfer
 
 
 def where() -> str:

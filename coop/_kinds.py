@@ -82,8 +82,6 @@ class _ArrayKind(Kind):
     def _vote_array(self, c, p, ty):
         if isinstance(ty, ThreadDataType):
             c.vote_length(self.length, ty.length, p.name)
-            if ty.dtype is not None:
-                c.vote_dtype(self.group, ty.dtype, p.name)
             return
         if ty.dtype is not None and not isinstance(ty.dtype, types.Undefined):
             c.vote_dtype(self.group, ty.dtype, p.name)

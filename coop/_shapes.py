@@ -39,8 +39,6 @@ integer argument's value. Kernels that never take a length from a shape are unto
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from numba.cuda import types
@@ -50,7 +48,7 @@ from numba.cuda.typing.templates import AttributeTemplate
 
 from cub_bindings.extending import lowering_registry, register_model, typeof_impl, typing_registry
 
-from coop._errors import CoopError, where
+from coop._errors import CoopError, current_call, where
 
 
 # --------------------------------------------------------------------------- the type
@@ -151,19 +149,6 @@ class ShapeRequest(CoopError):
 
 
 # --------------------------------------------------------------------------- tracing a length in the IR
-
-
-def _current_call():
-    """(CallConstraint, typeinfer) of the call being typed, or (None, None)."""
-    from numba.cuda.core.typeinfer import CallConstraint
-
-    f = sys._getframe(1)
-    while f is not None:
-        slf = f.f_locals.get("self")
-        if isinstance(slf, CallConstraint):
-            return slf, f.f_locals.get("typeinfer")
-        f = f.f_back
-    return None, None
 
 
 def _kw_pairs(con):
@@ -277,7 +262,7 @@ def traced_length(what: str, name: str, pos: int, ty):
     (integer kernel argument) or a shaped argument (``ShapeRequest``), or fails with a
     ``CoopError`` saying why the value is not known at compile time.
     """
-    con, ti = _current_call()
+    con, ti = current_call()
     func_ir = getattr(ti, "func_ir", None)
     if con is None or func_ir is None:
         return None

@@ -19,9 +19,9 @@ from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numb
                                     resolve_method, specialize, temp_storage_layouts, static_length)
 
 from coop import _launch, _ops
-from coop._arrays import ThreadDataType, resolve_thread_data
+from coop._arrays import ThreadDataType, refine_thread_data
 from coop._decl import Arg, Captured, Const, CubCall, Functor, Primitive, Scratch
-from coop._errors import CoopError, fail
+from coop._errors import CoopError, current_call, fail
 from coop._kinds import BlockDims, Count, DType, GlobalArray, Output, Ref, WarpThreads, _absent, is_array
 
 P = inspect.Parameter
@@ -67,7 +67,7 @@ class Call:
         self.scalar = False
         self.dims = None
         self.warp_threads = None
-        self.refine = None  # callable(name, new type): refine a kernel argument variable
+        self.variables: dict = {}  # argument name -> the call's IR variable (for type refinement)
 
     # ------------------------------------------------------------------ access
     def type(self, name):
@@ -144,8 +144,9 @@ class Call:
                       f"0..{self.warp_threads}")
 
     def resolve_thread_data(self, name, ty, group):
+        """A ThreadData argument is refined to the local array of its group's dtype."""
         if isinstance(ty, ThreadDataType):
-            return resolve_thread_data(ty, self.dtype(group), self.what, name)
+            return refine_thread_data(ty, self.dtype(group), self.variables.get(name), self.what, name)
         return ty
 
 
@@ -416,9 +417,21 @@ def _return_type(c: Call, call: CubCall, cub):
     return c.dtype(next(s.group for s in call.args.values() if isinstance(s, Scratch) and s.key == call.returns))
 
 
-def prepare(prim: Primitive, context, given: dict, fixed: dict) -> Call:
+def call_variables(order, npositional) -> dict:
+    """Argument name -> IR variable of the call Numba is typing (positional, then keywords)."""
+    con, _ = current_call()
+    if con is None:
+        return {}
+    kws = list(con.kws.items()) if isinstance(con.kws, dict) else list(con.kws)
+    out = dict(zip(order[:npositional], con.args))
+    out.update(zip(order[npositional:], (v for _, v in kws)))
+    return out
+
+
+def prepare(prim: Primitive, context, given: dict, fixed: dict, variables=None) -> Call:
     """A Call over ``prim``'s parameters with inference done (kernel typing or two-phase)."""
     c = Call(prim.qualname, prim.params, context, given, fixed, prim.scope)
+    c.variables = variables or {}
     for p in prim.params:
         if p.required and not p.host_only and not c.has(p.name):
             c.fail(p.name, "is required")
@@ -430,13 +443,12 @@ def prepare(prim: Primitive, context, given: dict, fixed: dict) -> Call:
     return c
 
 
-def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, refine=None):
+def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None):
     """(return type, argument types, argument names, plan) of a kernel call of ``prim``."""
     fixed = fixed or {}
     given, order, written = bind(prim.qualname, prim.params, prim.kernel_order, tuple(args), dict(kws),
                                  prim.aliases, fixed=fixed)
-    c = prepare(prim, context, given, fixed)
-    c.refine = refine
+    c = prepare(prim, context, given, fixed, call_variables(order, len(args)))
     params = {p.name: p for p in prim.params}
     has_ts = "temp_storage" in params
     sp = specialization(c, prim)
@@ -474,6 +486,7 @@ def type_method(context, obj, name: str, args, kws):
     all_params = {p.name: p for p in prim.params} | {p.name: p for p in m.params}
     c = Call(what, list(all_params.values()), context, given,
              {n: (t, None) for n, t in captured.items() if n not in given}, prim.scope)
+    c.variables = call_variables(order, len(args))
     for group, dt in obj.dtypes:
         c.vote_dtype(group, dt, f"this {prim.name}", explicit=True)
     c.lengths.update(dict(obj.lengths))

@@ -240,3 +240,18 @@ def test_two_phase_histogram_constructor_errors():
         coop.block.histogram(item_dtype=np.uint8, counter_dtype=np.uint32, dim=128, bins=256, algorithm="fast")
     with pytest.raises(coop.CoopError, match="a two-phase object is called inside a kernel"):
         hist_tp()
+
+
+def k_thread_data_everywhere(d_in, d_out):
+    smem = coop.shared.array(256, d_out.dtype)
+    td = coop.ThreadData(4)
+    coop.block.load(src=d_in, dst=td)  # a keyword argument refines the variable too
+    histo = coop.block.histogram(td, smem)
+    histo.composite(td)
+    d_out[0] = td[0] + len(td)
+
+
+def test_thread_data_dtype_refined_by_its_first_primitive_and_used_by_methods():
+    src = build(k_thread_data_everywhere, (U8, U32)).shim_source
+    assert ("::cub::BlockHistogram<::cuda::std::uint8_t, 128, 4, 256, "
+            "::cub::BlockHistogramAlgorithm::BLOCK_HISTO_ATOMIC, 1, 1>") in classes(src)
