@@ -8,13 +8,17 @@ from numba.cuda import types
 from cub_bindings import functional as F
 
 from coop._decl import REQUIRED, Arg, Const, CubCall, Functor, Param
-from coop._kinds import BlockDims, Count, DType, TempStorageArg, WarpThreads
+from coop._kinds import BlockDims, Count, DType, TempStorageArg, Value, WarpThreads
 
 DTYPE = Param("dtype", DType("T"), REQUIRED, host_only=True, doc="the item dtype")
 DIMS = Param("threads_per_block", BlockDims(), doc="block shape; inferred from the launch when omitted")
 IPT = Param("items_per_thread", Count("ipt"), doc="items per thread; inferred from the arrays' length when omitted")
 TEMP = Param("temp_storage", TempStorageArg(), doc="shared memory for CUB's TempStorage (default: its own)")
 WARP = Param("threads_in_warp", WarpThreads(), 32, doc="logical warp size")
+VALID = Param("valid_items", Value("int", minimum=0),
+              doc="the number of valid items (a partial tile, or the first threads/lanes); CUB's name")
+#: the earlier API's spellings of valid_items, kept as documented aliases
+VALID_ALIASES = {"num_valid_items": "valid_items", "num_valid": "valid_items"}
 
 
 def no_bool_sum(c, name):
@@ -65,17 +69,17 @@ def initial_source(c, name, kind, functor, what):
 def load_call(c, it: str, items: str, valid: str) -> CubCall:
     """``Load(it, items[, valid[, oob_default]])`` with CUB's parameter names (block and warp differ)."""
     args = {it: Arg("src"), items: Arg("dst")}
-    if c.has("num_valid_items"):
-        args[valid] = Arg("num_valid_items")
+    if c.has("valid_items"):
+        args[valid] = Arg("valid_items")
         if c.has("oob_default"):
             args["oob_default"] = Arg("oob_default")
     elif c.has("oob_default"):
-        c.fail("oob_default", "is only used with num_valid_items (it fills the items past the end)")
+        c.fail("oob_default", "is only used with valid_items (it fills the items past the end)")
     return CubCall("Load", args, returns=None)
 
 
 def store_call(c, it: str, items: str, valid: str) -> CubCall:
     args = {it: Arg("dst"), items: Arg("src")}
-    if c.has("num_valid_items"):
-        args[valid] = Arg("num_valid_items")
+    if c.has("valid_items"):
+        args[valid] = Arg("valid_items")
     return CubCall("Store", args, returns=None)

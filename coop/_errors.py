@@ -8,6 +8,7 @@ typing a call propagate unchanged, so the user sees this message, not Numba's li
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -16,6 +17,18 @@ class CoopError(TypeError, ValueError):
 
     It is both a ``TypeError`` and a ``ValueError``, so code that catches either (as the
     earlier cuda.coop's users do for a bad dtype or a bad value) keeps working."""
+
+
+def debugging() -> bool:
+    """Full tracebacks: ``NUMBA_DEVELOPER_MODE=1`` or ``COOP_DEBUG=1``."""
+    return any(os.environ.get(v, "0") not in ("", "0") for v in ("NUMBA_DEVELOPER_MODE", "COOP_DEBUG"))
+
+
+def without_compiler_frames(exc: BaseException) -> BaseException:
+    """``exc`` without the frames it gathered inside Numba's compiler (dozens of them), so a
+    kernel launch shows the message, the kernel line it names and the user's launch line;
+    kept whole when ``debugging()``."""
+    return exc if debugging() else exc.with_traceback(None)
 
 
 def current_call():

@@ -29,7 +29,7 @@ import numpy as np
 from numba.cuda import types
 from numba.cuda.launchconfig import current_launch_config
 
-from coop._errors import CoopError
+from coop._errors import CoopError, without_compiler_frames
 from coop._shapes import ShapedArray, ShapeRequest, shape_of_value
 
 _STATED: contextvars.ContextVar = contextvars.ContextVar("coop_launch_shape", default=None)
@@ -247,6 +247,12 @@ def _literal_dispatch():
     original = CUDADispatcher._compile_for_args
 
     def _compile_for_args(self, *args, **kws):
+        try:
+            return _compile_with_requests(self, args, kws)
+        except CoopError as exc:
+            raise without_compiler_frames(exc) from None
+
+    def _compile_with_requests(self, args, kws):
         positions = self.__dict__.get("_coop_literal_positions", frozenset())
         shaped = self.__dict__.get("_coop_shape_positions", frozenset())
         if positions:

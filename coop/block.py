@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import no_bool_sum, DIMS, DTYPE, IPT, TEMP, initial_source, load_call, op_source, store_call
+from coop._common import (DIMS, DTYPE, IPT, TEMP, VALID, VALID_ALIASES, initial_source, load_call, no_bool_sum,
+                           op_source, store_call)
 import numpy as np
 
 from coop._kinds import (Callback, Choice, Count, Counters, DType, Enum, Flag, GlobalArray, IndexArray, Items,
@@ -22,7 +23,7 @@ from coop.enums import (BLOCK_TYPES, BlockAdjacentDifferenceType, BlockDiscontin
                         BlockExchangeType, BlockHistogramAlgorithm, BlockLoadAlgorithm, BlockReduceAlgorithm,
                         BlockScanAlgorithm, BlockShuffleType, BlockStoreAlgorithm, cub_member)
 
-_ALIASES = {"dim": "threads_per_block"}
+_ALIASES = {"dim": "threads_per_block"} | VALID_ALIASES
 
 
 def _block(c, cls, lead=None, **targs):
@@ -42,11 +43,11 @@ def _load_build(c):
 load = PrimitiveFunction(Primitive(
     "block", "load",
     """Load a tile of ``items_per_thread * threads`` items from ``src`` into each thread's ``dst``
-    (CUB BlockLoad). ``num_valid_items`` guards a partial tile; ``oob_default`` fills the rest.""",
+    (CUB BlockLoad). ``valid_items`` guards a partial tile; ``oob_default`` fills the rest.""",
     params=(Param("src", GlobalArray(), REQUIRED), Param("dst", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(BlockLoadAlgorithm), BlockLoadAlgorithm.DIRECT),
-            Param("num_valid_items", Value("int", minimum=0)), Param("oob_default", Value()), TEMP, DIMS, DTYPE),
-    kernel_order=("src", "dst", "items_per_thread", "algorithm", "num_valid_items", "oob_default", "temp_storage",
+            VALID, Param("oob_default", Value()), TEMP, DIMS, DTYPE),
+    kernel_order=("src", "dst", "items_per_thread", "algorithm", "valid_items", "oob_default", "temp_storage",
                   "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockLoad", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),
@@ -59,12 +60,12 @@ def _store_build(c):
 
 store = PrimitiveFunction(Primitive(
     "block", "store",
-    """Store each thread's ``src`` items to a tile of ``dst`` (CUB BlockStore); ``num_valid_items``
+    """Store each thread's ``src`` items to a tile of ``dst`` (CUB BlockStore); ``valid_items``
     guards a partial tile.""",
     params=(Param("dst", GlobalArray(), REQUIRED), Param("src", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(BlockStoreAlgorithm), BlockStoreAlgorithm.DIRECT),
-            Param("num_valid_items", Value("int", minimum=0)), TEMP, DIMS, DTYPE),
-    kernel_order=("dst", "src", "items_per_thread", "algorithm", "num_valid_items", "temp_storage", "threads_per_block"),
+            VALID, TEMP, DIMS, DTYPE),
+    kernel_order=("dst", "src", "items_per_thread", "algorithm", "valid_items", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockStore", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),
     build=_store_build, aliases=_ALIASES))
@@ -225,15 +226,15 @@ def _reduce_call(c, method):
     if method == "Reduce":
         kind, f, src = op_source(c, "binary_op")
         args["reduction_op"] = src
-    if c.has("num_valid"):
+    if c.has("valid_items"):
         if not c.scalar:
-            c.fail("num_valid", "CUB takes num_valid only with one item per thread", "a scalar input")
-        args["num_valid"] = Arg("num_valid")
+            c.fail("valid_items", "CUB takes valid_items only with one item per thread", "a scalar input")
+        args["num_valid"] = Arg("valid_items")
     return CubCall(method, args, returns="cub")
 
 
 def _reduce_params(*extra):
-    return (Param("src", Items(), REQUIRED), *extra, IPT, Param("num_valid", Value("int", minimum=0)),
+    return (Param("src", Items(), REQUIRED), *extra, IPT, VALID,
             Param("algorithm", Enum(BlockReduceAlgorithm), BlockReduceAlgorithm.WARP_REDUCTIONS), TEMP, DIMS, DTYPE)
 
 
@@ -244,9 +245,9 @@ def _reduce_template(c):
 reduce = PrimitiveFunction(Primitive(
     "block", "reduce",
     """Reduce the block's items with ``binary_op`` (CUB BlockReduce); the result is valid in
-    thread 0. ``num_valid`` limits a scalar reduction to the first threads.""",
+    thread 0. ``valid_items`` limits a scalar reduction to the first threads.""",
     params=_reduce_params(Param("binary_op", Operator(), REQUIRED)),
-    kernel_order=("src", "binary_op", "items_per_thread", "num_valid", "algorithm", "temp_storage", "threads_per_block"),
+    kernel_order=("src", "binary_op", "items_per_thread", "valid_items", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "binary_op", "items_per_thread", "algorithm"),
     template=_reduce_template, build=lambda c: _reduce_call(c, "Reduce"),
     aliases=_ALIASES | {"op": "binary_op", "reduction_op": "binary_op"}))
@@ -255,7 +256,7 @@ sum = PrimitiveFunction(Primitive(  # noqa: A001 (the seeds' name)
     "block", "sum",
     """Sum the block's items (CUB BlockReduce::Sum); the result is valid in thread 0.""",
     params=_reduce_params(),
-    kernel_order=("src", "items_per_thread", "num_valid", "algorithm", "temp_storage", "threads_per_block"),
+    kernel_order=("src", "items_per_thread", "valid_items", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=_reduce_template, build=lambda c: _reduce_call(c, "Sum"), aliases=_ALIASES))
 

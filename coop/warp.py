@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import no_bool_sum, DTYPE, IPT, TEMP, WARP, initial_source, load_call, op_source, store_call
+from coop._common import (DTYPE, IPT, TEMP, VALID, VALID_ALIASES, WARP, initial_source, load_call, no_bool_sum,
+                           op_source, store_call)
 from coop._kinds import (Enum, GlobalArray, IndexArray, Items, Operator, Output,
                           Ref, Value)
 from coop._decl import REQUIRED, Arg, CubCall, Functor, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
 from coop.enums import WARP_TYPES, WarpExchangeAlgorithm, WarpExchangeType, WarpLoadAlgorithm, WarpStoreAlgorithm, cub_member
 
-_ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_in_warp"}
+_ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_in_warp"} | VALID_ALIASES
 
 
 def _load_build(c):
@@ -28,11 +29,11 @@ def _load_build(c):
 load = PrimitiveFunction(Primitive(
     "warp", "load",
     """Load ``items_per_thread * threads_in_warp`` items from ``src`` into each lane's ``dst``
-    (CUB WarpLoad); ``num_valid_items``/``oob_default`` for a partial tile.""",
+    (CUB WarpLoad); ``valid_items``/``oob_default`` for a partial tile.""",
     params=(Param("src", GlobalArray(), REQUIRED), Param("dst", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(WarpLoadAlgorithm), WarpLoadAlgorithm.DIRECT), WARP,
-            Param("num_valid_items", Value("int", minimum=0)), Param("oob_default", Value()), TEMP, DTYPE),
-    kernel_order=("src", "dst", "items_per_thread", "algorithm", "threads_in_warp", "num_valid_items", "oob_default",
+            VALID, Param("oob_default", Value()), TEMP, DTYPE),
+    kernel_order=("src", "dst", "items_per_thread", "algorithm", "threads_in_warp", "valid_items", "oob_default",
                   "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "algorithm"),
     template=lambda c: ("WarpLoad", {"InputT": c.dtype(), "ITEMS_PER_THREAD": c.ipt,
@@ -47,11 +48,11 @@ def _store_build(c):
 
 store = PrimitiveFunction(Primitive(
     "warp", "store",
-    """Store each lane's ``src`` items to ``dst`` (CUB WarpStore); ``num_valid_items`` for a partial tile.""",
+    """Store each lane's ``src`` items to ``dst`` (CUB WarpStore); ``valid_items`` for a partial tile.""",
     params=(Param("dst", GlobalArray(), REQUIRED), Param("src", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(WarpStoreAlgorithm), WarpStoreAlgorithm.DIRECT), WARP,
-            Param("num_valid_items", Value("int", minimum=0)), TEMP, DTYPE),
-    kernel_order=("dst", "src", "items_per_thread", "algorithm", "threads_in_warp", "num_valid_items", "temp_storage"),
+            VALID, TEMP, DTYPE),
+    kernel_order=("dst", "src", "items_per_thread", "algorithm", "threads_in_warp", "valid_items", "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "algorithm"),
     template=lambda c: ("WarpStore", {"T": c.dtype(), "ITEMS_PER_THREAD": c.ipt,
                                       "ALGORITHM": cub_member(c.value("algorithm")),
@@ -109,7 +110,7 @@ def _reduce_call(c, method):
 
 
 def _reduce_params(*extra):
-    return (Param("src", Items(), REQUIRED), *extra, WARP, Param("valid_items", Value("int", minimum=0)), IPT, TEMP, DTYPE)
+    return (Param("src", Items(), REQUIRED), *extra, WARP, VALID, IPT, TEMP, DTYPE)
 
 
 def _reduce_template(c):
@@ -168,7 +169,7 @@ def _scan_call(c, mode, op_param):
 
 def _scan_params(*extra):
     return (Param("src", Items(), REQUIRED), *extra, Param("initial_value", Value()),
-            Param("valid_items", Value("int", minimum=0)), Param("warp_aggregate", Ref()), WARP, TEMP, DTYPE)
+            VALID, Param("warp_aggregate", Ref()), WARP, TEMP, DTYPE)
 
 
 def _scan_template(c):

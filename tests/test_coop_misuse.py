@@ -74,7 +74,7 @@ def e_two_phase_block_mismatch(d_in, d_out):
     (e_shared_items, (I32, I32), "coop.block.exclusive_sum", "src", "is a coop.shared.array"),
     (e_bool_sum, (I32, I32), "coop.block.sum", "src", "summing bool items gives a bool"),
     (e_warp_valid, (I32, I32), "coop.warp.sum", "valid_items", "20 is more than the 16 threads of the logical warp"),
-    (e_negative_valid, (I32, I32), "coop.block.load", "num_valid_items", "must be at least 0, got -1"),
+    (e_negative_valid, (I32, I32), "coop.block.load", "valid_items", "must be at least 0, got -1"),
     (e_block_mismatch, (I32, I32), "coop.block.sum", "threads_per_block",
      "states a block shape of 256, but this kernel is compiled for"),
     (e_two_phase_block_mismatch, (I32, I32), "coop.block.scan", "threads_per_block",
@@ -147,3 +147,13 @@ def test_api_reference_is_current():
 
     path = Path(__file__).resolve().parents[1] / "docs" / "coop-api.md"
     assert path.read_text() == markdown(all_primitives()), "regenerate: python -m coop.docs > docs/coop-api.md"
+
+
+def test_one_name_for_valid_items_with_the_earlier_spellings_as_aliases():
+    import inspect
+
+    for fn in (coop.block.load, coop.block.store, coop.block.reduce, coop.block.sum, coop.warp.load,
+               coop.warp.store, coop.warp.reduce, coop.warp.sum, coop.warp.exclusive_scan):
+        assert "valid_items" in inspect.signature(fn).parameters, fn
+        assert fn.prim.aliases["num_valid_items"] == fn.prim.aliases["num_valid"] == "valid_items"
+        assert "num_valid_items = valid_items" in fn.__doc__

@@ -383,3 +383,31 @@ def test_gpu_histogram_per_shape_relaunches_and_recompiles():
     (other,) = k._launch_config_specializations.values()
     assert (other._coop_shape_positions, other._coop_literal_positions) == ({1}, {2})
     assert [sig[1].static_shape for sig in other.overloads] == [(16,)]
+
+
+def k_misused(d_in, d_out):
+    items = coop.local.array(4, d_in.dtype)
+    coop.block.load(d_in, items, oob_default=1.5)  # <- error
+
+
+def _frames(exc):
+    tb, files = exc.__traceback__, []
+    while tb is not None:
+        files.append(tb.tb_frame.f_code.co_filename)
+        tb = tb.tb_next
+    return files
+
+
+def test_a_coop_error_at_launch_has_no_compiler_frames(no_gpu, monkeypatch):
+    monkeypatch.delenv("NUMBA_DEVELOPER_MODE", raising=False)
+    monkeypatch.delenv("COOP_DEBUG", raising=False)
+    k = cuda.jit(k_misused)
+    with pytest.raises(coop.CoopError) as info:
+        k._compile_for_args(np.zeros(512, np.int32), np.zeros(512, np.int32))
+    assert f'line {line_of(k_misused)}' in str(info.value)
+    frames = _frames(info.value)
+    assert not any("numba" in f and "dispatcher" not in f for f in frames), frames
+    monkeypatch.setenv("COOP_DEBUG", "1")  # the whole traceback, for debugging coop
+    with pytest.raises(coop.CoopError) as info:
+        cuda.jit(k_misused)._compile_for_args(np.zeros(512, np.int32), np.zeros(512, np.int32))
+    assert any("typeinfer" in f for f in _frames(info.value))
