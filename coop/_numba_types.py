@@ -4,38 +4,26 @@
 * ``ObjectType``: what a parent/child primitive's call returns (``histo``): the CUB class,
   its storage, the values it captured and the inferred groups, all in the type; its
   attributes are ``MethodType``\\ s, whose value is the object itself.
-* ``PlannedCall``: the typing result carries its plan the way numba's ``intrinsic`` returns
-  ``(sig, codegen)``: the call's signature has ``recvr=PlannedCall(plan)``, so numba hands the
-  signature (and with it the plan) to the one lowering function of all coop calls, and passes
-  the callee's value (the parent object, for methods) as its first argument. No table is shared
-  between typing and lowering.
+* The typing result carries its plan the way numba's ``intrinsic`` returns ``(sig, codegen)``:
+  the call's signature has ``recvr=PlannedCall(plan, callee)`` (``cub_bindings.extending.planned``),
+  so numba hands the signature (and with it the plan) to the one lowering function of all coop
+  calls, and passes the callee's value (the parent object, for methods) as its first argument.
+  No table is shared between typing and lowering.
 """
 
 from __future__ import annotations
-
-import itertools
 
 from numba.cuda import types
 from numba.cuda.datamodel.models import OpaqueModel, StructModel
 from numba.cuda.typing.templates import AttributeTemplate, signature
 
-from cub_bindings.extending import lowering_registry, register_model, typeof_impl, typing_registry
+from cub_bindings.extending import lowering_registry, planned, register_model, typeof_impl, typing_registry
 
 from coop._typing import pysig, type_call, type_method
 
 
-class PlannedCall(types.Type):
-    """The receiver type of a typed coop call: it carries the call's plan to lowering."""
-
-    _ids = itertools.count()
-
-    def __init__(self, plan, callee):
-        self.plan, self.callee = plan, callee
-        super().__init__(f"coop.call#{next(self._ids)}<{plan.what}>")
-
-
 def _signature(callee, ret, argtys, written, plan):
-    return signature(ret, *argtys, recvr=PlannedCall(plan, callee)).replace(pysig=pysig(written))
+    return planned(signature(ret, *argtys).replace(pysig=pysig(written)), plan, callee)
 
 
 class PrimitiveType(types.Callable):
@@ -53,7 +41,7 @@ class PrimitiveType(types.Callable):
         return (), True
 
     def get_impl_key(self, sig):
-        return PlannedCall
+        return type(self)
 
 
 class ObjectType(types.Type):
@@ -82,7 +70,7 @@ class MethodType(types.Callable):
         return (), True
 
     def get_impl_key(self, sig):
-        return PlannedCall
+        return type(self)
 
 
 class _ObjectModel(StructModel):
@@ -96,15 +84,9 @@ def _method_model(dmm, fe_type):
     return _ObjectModel(dmm, fe_type.obj)
 
 
-def _planned_model(dmm, fe_type):
-    callee = fe_type.callee
-    return _method_model(dmm, callee) if isinstance(callee, MethodType) else OpaqueModel(dmm, fe_type)
-
-
 register_model(PrimitiveType)(OpaqueModel)
 register_model(ObjectType)(_ObjectModel)
 register_model(MethodType)(_method_model)
-register_model(PlannedCall)(_planned_model)
 
 
 @lowering_registry.lower_constant(PrimitiveType)
@@ -133,7 +115,8 @@ def _lower(context, builder, sig, args):
     return lower_planned(context, builder, sig, args)
 
 
-lowering_registry.lower(PlannedCall, types.VarArg(types.Any))(_lower)
+for _callee in (PrimitiveType, MethodType):
+    lowering_registry.lower(_callee, types.VarArg(types.Any))(_lower)
 
 
 def register_callable(cls):

@@ -25,6 +25,11 @@ Lowering:
 * ``emit_temp_storage(context, builder, specialization, count) -> i8*``: ``count``
   TempStorage objects in shared memory.
 * ``trap(builder)``, ``load_value(context, builder, ty, ptr)``.
+
+Carrying a typing decision to lowering: ``planned(sig, plan, callee)`` returns ``sig`` with
+``recvr=PlannedCall(plan, callee)``; numba then hands that signature, and the callee's value
+as the first argument, to the implementation registered for ``get_impl_key`` of the callee
+(``lowering_registry.lower(CalleeClass, types.VarArg(types.Any))``).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from cub_bindings._runtime.arrays import _dtype_of
 from cub_bindings._runtime.class_template import HostSpecialization, template_named
 from cub_bindings._runtime.enums import CubEnum, CubEnumMember, CubEnumValue
 from cub_bindings._runtime.layouts import temp_storage_layouts
-from cub_bindings._runtime.ntypes import CxxFunctorType, StatefulOpType
+from cub_bindings._runtime.ntypes import CxxFunctorType, PlannedCall, StatefulOpType, planned
 from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl, typing_registry
 from cub_bindings._runtime.resolve import ArgPlan, CallPlan, resolve
 from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
@@ -123,8 +128,8 @@ def load_value(context, builder, ty, ptr):
 
 __all__ = [
     "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
-    "HostSpecialization", "NoOverload", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
+    "HostSpecialization", "NoOverload", "PlannedCall", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
     "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_temp_storage", "is_supported_scalar",
-    "load_value", "lowering_registry", "numba_type_of_dtype", "register_model", "resolve_method", "specialize",
+    "load_value", "lowering_registry", "numba_type_of_dtype", "planned", "register_model", "resolve_method", "specialize",
     "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
 ]

@@ -27,8 +27,6 @@ from cub_bindings._runtime.spec import ClassSpec
 from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
 
 _TEMPLATES: dict[str, "ClassTemplate"] = {}
-_PLANS: dict = {}  # (instance type, method, arg types) -> CallPlan
-_CTOR_PLANS: dict = {}
 
 
 def template_named(name: str) -> "ClassTemplate":
@@ -195,17 +193,14 @@ def _type_template_call(fnty, context, args, kws):
         raise TypingError(str(exc)) from None
     inst, plan = _type_construct(context, spec, sp, tuple(cargs), ck)
     sig = _call_sig(inst, args, kws)
-    n_ctor_pos = len(cargs)
-    _CTOR_PLANS[(type(fnty), inst, sig.args)] = (plan, len(args) - n_ctor_pos, [k for k in kws if k in ck])
-    return sig
+    return ntypes.planned(sig, (plan, len(args) - len(cargs), [k for k in kws if k in ck]), fnty)
 
 
 def _type_spec_call(fnty, context, args, kws):
     sp = fnty.specialization
     inst, plan = _type_construct(context, sp.spec, sp, tuple(args), dict(kws))
     sig = _call_sig(inst, args, kws)
-    _CTOR_PLANS[(type(fnty), inst, sig.args)] = (plan, 0, [k for k in kws if k != "temp_storage"])
-    return sig
+    return ntypes.planned(sig, (plan, 0, [k for k in kws if k != "temp_storage"]), fnty)
 
 
 def _ts_count(kws, where):
@@ -288,8 +283,9 @@ def _make_instance(context, builder, inst, plan, ctor_vals, ts_val):
 
 def _lower_call_on(kind):
     def impl(context, builder, sig, args):
-        argtys, vals = sig.args, args
-        plan, n_template, ctor_kws = _CTOR_PLANS[(kind, sig.return_type, tuple(argtys))]
+        plan, n_template, ctor_kws = sig.args[0].plan  # the PlannedCall receiver
+        sig = sig.replace(args=sig.args[1:], recvr=None)
+        argtys, vals = sig.args, args[1:]
         names = list(sig.pysig.parameters) if sig.pysig is not None else [f"_{i}" for i in range(len(argtys))]
         ts_val, ctor_vals = None, []
         for i, (name, ty, v) in enumerate(zip(names, argtys, vals)):
@@ -366,50 +362,30 @@ def _lower_factory_attr(context, builder, ty, val):
     return context.get_dummy_value()
 
 
-_METHOD_TEMPLATES: dict = {}
-
-
-def _method_template(inst: types.Type, attr: str):
-    key = (inst, attr)
-    tmpl = _METHOD_TEMPLATES.get(key)
-    if tmpl is not None:
-        return tmpl
+def _type_method_call(fnty, context, args, kws):
+    inst, attr = fnty.instance, fnty.method
     sp = inst.specialization
-    overloads = sp.spec.methods_named(attr)
-    impl_key = ("cub_coop.method", sp.spec_name, attr)
-
-    class _Method(AbstractTemplate):
-        prefer_literal = True
-
-        def generic(self, args, kws):
-            plan = resolve(self.context, sp, inst.mode, overloads, args, kws, f"{sp!r}.{attr}")
-            given = dict(zip([p.name for p in plan.overload.params], args)) | dict(kws)
-            argtys = [given[n] for n in plan.pysig.parameters]
-            ret = plan.return_type if plan.return_type is not None else types.none
-            sig = signature(ret, *argtys, recvr=inst).replace(pysig=plan.pysig)
-            _PLANS[(inst, attr, tuple(argtys))] = plan
-            return sig
-
-    _Method.key = impl_key
-    _METHOD_TEMPLATES[key] = _Method
-    if impl_key not in _LOWERED:
-        _LOWERED.add(impl_key)
-        lowering_registry.lower(impl_key, ntypes.InstanceType, types.VarArg(types.Any))(_lower_method(attr))
-    return _Method
+    plan = resolve(context, sp, inst.mode, sp.spec.methods_named(attr), args, kws, f"{sp!r}.{attr}")
+    given = dict(zip([p.name for p in plan.overload.params], args)) | dict(kws)
+    argtys = [given[n] for n in plan.pysig.parameters]
+    ret = plan.return_type if plan.return_type is not None else types.none
+    return ntypes.planned(signature(ret, *argtys).replace(pysig=plan.pysig), plan, fnty)
 
 
-_LOWERED: set = set()
+ntypes.CALL_TYPERS[ntypes.MethodType] = _type_method_call
 
 
-def _lower_method(attr):
-    def impl(context, builder, sig, args):
-        inst, argtys = sig.args[0], sig.args[1:]
-        plan = _PLANS[(inst, attr, tuple(argtys))]
-        obj = cgutils.create_struct_proxy(inst)(context, builder, value=args[0])
-        res = lower.emit_call(context, builder, plan, obj.ptr, obj.index, list(args[1:])[: len(plan.supplied)])
-        return res if res is not None else context.get_dummy_value()
+@lowering_registry.lower(ntypes.MethodType, types.VarArg(types.Any))
+def _lower_method(context, builder, sig, args):
+    plan = sig.args[0].plan
+    obj = cgutils.create_struct_proxy(sig.args[0].callee.instance)(context, builder, value=args[0])
+    res = lower.emit_call(context, builder, plan, obj.ptr, obj.index, list(args[1:])[: len(plan.supplied)])
+    return res if res is not None else context.get_dummy_value()
 
-    return impl
+
+@lowering_registry.lower_getattr_generic(ntypes.InstanceType)
+def _lower_method_attr(context, builder, ty, val, attr):
+    return val  # a MethodType's value is its object
 
 
 @typing_registry.register_attr
@@ -418,5 +394,5 @@ class _InstanceAttrs(AttributeTemplate):
 
     def generic_resolve(self, inst, attr):
         if inst.specialization.spec.methods_named(attr):
-            return types.BoundFunction(_method_template(inst, attr), inst)
+            return ntypes.MethodType(inst, attr)
         return None

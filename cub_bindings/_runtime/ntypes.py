@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from numba.cuda import types
 from numba.cuda.datamodel.models import OpaqueModel, StructModel
 
@@ -13,7 +15,8 @@ CALL_TYPERS: dict = {}
 
 
 class _CallableDummy(types.Callable):
-    """A callable object whose calls are typed by ``CALL_TYPERS[type(self)]``."""
+    """A callable object whose calls are typed by ``CALL_TYPERS[type(self)]``; lowered by the
+    implementation registered for its class."""
 
     def get_call_type(self, context, args, kws):
         return CALL_TYPERS[type(self)](self, context, args, kws)
@@ -23,6 +26,25 @@ class _CallableDummy(types.Callable):
 
     def get_impl_key(self, sig):
         return type(self)
+
+
+class PlannedCall(types.Type):
+    """The receiver type of a typed call: it carries what typing decided (the ``plan``) to
+    lowering, as numba's ``intrinsic`` returns ``(sig, codegen)``. A signature
+    ``sig.replace(recvr=PlannedCall(plan, callee))`` makes numba pass the signature, and the
+    callee's value as the first argument, to the implementation registered for the callee's
+    class; no table is shared between typing and lowering. Its value is the callee's."""
+
+    _ids = itertools.count()
+
+    def __init__(self, plan, callee):
+        self.plan, self.callee = plan, callee
+        super().__init__(f"planned#{next(self._ids)}<{callee}>")
+
+
+def planned(sig, plan, callee):
+    """``sig`` carrying ``plan`` to the lowering of ``callee``'s calls."""
+    return sig.replace(recvr=PlannedCall(plan, callee))
 
 
 class ClassTemplateType(_CallableDummy):
@@ -68,6 +90,14 @@ class InstanceType(types.Type):
         super().__init__(f"cub.{specialization!r}[{mode}]")
 
 
+class MethodType(_CallableDummy):
+    """``obj.Method`` of a constructed CUB object; its value is the object."""
+
+    def __init__(self, instance: InstanceType, method: str):
+        self.instance, self.method = instance, method
+        super().__init__(f"{instance}.{method}")
+
+
 class CxxFunctorType(types.Dummy):
     def __init__(self, functor):
         self.functor = functor
@@ -110,6 +140,12 @@ for _t in (ClassTemplateType, SpecializationType, TempStorageFactoryType, CxxFun
     register_model(_t)(OpaqueModel)
 register_model(TempStorageType)(_PtrIndexModel)
 register_model(InstanceType)(_PtrIndexModel)
+register_model(MethodType)(_PtrIndexModel)
+
+
+@register_model(PlannedCall)
+def _planned_model(dmm, fe_type):
+    return dmm.lookup(fe_type.callee)
 register_model(StatefulOpType)(_StatefulOpModel)
 register_model(ValueObjectType)(_ValueObjectModel)
 
