@@ -278,10 +278,11 @@ def check_constant_fits(c, p, value, target):
 class Value(Kind):
     """A runtime scalar converted to a dtype group's type (``group="int"``: a C++ ``int``)."""
 
-    def __init__(self, group="T", minimum=None):
+    def __init__(self, group="T", minimum=None, lanes=False):
         self.integer = group == "int"  # a C++ int, whatever the items are
         self.group = None if self.integer else group
         self.minimum = minimum
+        self.lanes = lanes  # a count of the logical warp's lanes: at most threads_in_warp
         self.doc = ("an integer (a constant is range-checked; a variable is converted to int32)" if self.integer
                     else "a scalar of the items' type (a constant is range-checked; a variable of another numeric "
                          "type is converted as C++ static_cast would; floats never convert to integers)")
@@ -295,7 +296,9 @@ class Value(Kind):
                 check_constant_fits(c, p, v, types.int32)
                 if self.minimum is not None and v < self.minimum:
                     c.fail(p.name, f"must be at least {self.minimum}, got {v}")
-                c.check_int_constant(p.name, v)
+                if self.lanes and c.warp_threads and v > c.warp_threads:
+                    c.fail(p.name, f"{v} is more than the {c.warp_threads} threads of the logical warp",
+                           f"0..{c.warp_threads}")
             return
         target = c.dtype(self.group)
         if isinstance(target, types.Record) or isinstance(ty, types.Record):

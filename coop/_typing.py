@@ -138,11 +138,6 @@ class Call:
         except (TypeError, ValueError) as exc:
             self.fail(name, str(exc))
 
-    def check_int_constant(self, name, v):
-        if self.scope == "warp" and name == "valid_items" and self.warp_threads and v > self.warp_threads:
-            self.fail(name, f"{v} is more than the {self.warp_threads} threads of the logical warp",
-                      f"0..{self.warp_threads}")
-
     def resolve_thread_data(self, name, ty, group):
         """A ThreadData argument is refined to the local array of its group's dtype."""
         if isinstance(ty, ThreadDataType):

@@ -20,6 +20,9 @@ from coop._host import PrimitiveFunction
 from coop.enums import WARP_TYPES, WarpExchangeAlgorithm, WarpExchangeType, WarpLoadAlgorithm, WarpStoreAlgorithm, cub_member
 
 _ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_in_warp"} | VALID_ALIASES
+#: reductions and scans: valid_items counts lanes (loads and stores count items)
+VALID_LANES = Param("valid_items", Value("int", minimum=0, lanes=True),
+                    doc="the number of valid lanes (the first ones); CUB's name")
 
 
 def _load_build(c):
@@ -110,7 +113,7 @@ def _reduce_call(c, method):
 
 
 def _reduce_params(*extra):
-    return (Param("src", Items(), REQUIRED), *extra, WARP, VALID, IPT, TEMP, DTYPE)
+    return (Param("src", Items(), REQUIRED), *extra, WARP, VALID_LANES, IPT, TEMP, DTYPE)
 
 
 def _reduce_template(c):
@@ -169,7 +172,7 @@ def _scan_call(c, mode, op_param):
 
 def _scan_params(*extra):
     return (Param("src", Items(), REQUIRED), *extra, Param("initial_value", Value()),
-            VALID, Param("warp_aggregate", Ref()), WARP, TEMP, DTYPE)
+            VALID_LANES, Param("warp_aggregate", Ref()), WARP, TEMP, DTYPE)
 
 
 def _scan_template(c):

@@ -157,3 +157,13 @@ def test_one_name_for_valid_items_with_the_earlier_spellings_as_aliases():
         assert "valid_items" in inspect.signature(fn).parameters, fn
         assert fn.prim.aliases["num_valid_items"] == fn.prim.aliases["num_valid"] == "valid_items"
         assert "num_valid_items = valid_items" in fn.__doc__
+
+
+def k_warp_load_valid_items_count_items(d_in, d_out):
+    items = coop.local.array(4, d_in.dtype)
+    coop.warp.load(d_in, items, valid_items=125, threads_in_warp=32)  # items, not lanes: up to 4 * 32
+
+
+def test_warp_load_valid_items_count_items_not_lanes():
+    with coop.launch_shape(block=128):
+        assert build_kernel(k_warp_load_valid_items_count_items, (I32, I32), cc=(9, 0)).cubin[:4] == b"\x7fELF"
