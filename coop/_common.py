@@ -19,6 +19,20 @@ VALID = Param("valid_items", Value("int", minimum=0),
               doc="the number of valid items (a partial tile, or the first threads/lanes); CUB's name")
 #: the earlier API's spellings of valid_items, kept as documented aliases
 VALID_ALIASES = {"num_valid_items": "valid_items", "num_valid": "valid_items"}
+#: block primitives: the earlier API's ``dim=`` and the valid_items spellings
+BLOCK_ALIASES = {"dim": "threads_per_block"} | VALID_ALIASES
+#: warp primitives: CUB's and the earlier API's spellings of the logical warp size
+WARP_ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_in_warp"} | VALID_ALIASES
+#: warp reductions and scans: valid_items counts lanes (loads and stores count items)
+VALID_LANES = Param("valid_items", Value("int", minimum=0, lanes=True),
+                    doc="the number of valid lanes (the first ones); CUB's name")
+
+
+def block_class(c, cls, lead=None, **targs):
+    """(class, template arguments) of a block class: ``lead`` (default ``T``: the items' dtype),
+    BlockDimX, ``targs``, BlockDimY, BlockDimZ (CUB's order for every block class)."""
+    x, y, z = c.dims
+    return cls, {**(lead or {"T": c.dtype()}), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
 
 
 def no_bool_sum(c, name):

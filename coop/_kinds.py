@@ -491,19 +491,25 @@ class WarpThreads(_Constant):
 
 
 class Operator(Kind):
+    """An operator argument. ``role`` ("binary", "compare", "flag", "difference"; see
+    ``coop._ops.ROLES``) decides which named operators it accepts."""
+
     host = True
-    doc = _ops.VALID
+
+    def __init__(self, role: str = "binary"):
+        self.role = role
+        self.doc = _ops.ROLES[role].valid
 
     def check(self, c, p, ty):
-        kind, _ = _ops.kernel_op(ty)
+        kind, _ = _ops.kernel_op(ty, self.role)
         if kind is None:
-            c.fail(p.name, f"is not an operator: {ty}", _ops.VALID)
+            c.fail(p.name, f"is not an operator here: {ty}", _ops.ROLES[self.role].valid)
         if kind == "stateful":
-            c.fail(p.name, "a StatefulOp is a prefix callback, not a binary operator", "a plain operator")
+            c.fail(p.name, "a StatefulOp is a prefix callback, not an operator", "a plain operator")
 
     def host_value(self, c, p, v):
         try:
-            op = _ops.host_op(v)
+            op = _ops.host_op(v, self.role)
         except ValueError as exc:
             c.fail(p.name, str(exc))
         return (CxxFunctorType(op), op) if isinstance(op, CxxFunctor) else (types.Dispatcher(op), op)

@@ -115,9 +115,10 @@ class Call:
 
     def op(self, name):
         """(kind, functor) of an operator argument; kind "cxx" | "device" | "stateful"."""
-        kind, f = _ops.kernel_op(self.type(name))
+        role = getattr(self.params[name].kind, "role", "binary")
+        kind, f = _ops.kernel_op(self.type(name), role)
         if kind is None:
-            self.fail(name, f"is not an operator: {self.type(name)}", _ops.VALID)
+            self.fail(name, f"is not an operator here: {self.type(name)}", _ops.ROLES[role].valid)
         return kind, f
 
     def fail(self, arg, message, valid=None):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import (DIMS, DTYPE, IPT, TEMP, VALID, VALID_ALIASES, initial_source, load_call, no_bool_sum,
-                           op_source, store_call)
 import numpy as np
 
+from coop._common import (BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_class, initial_source, load_call,
+                          no_bool_sum, op_source, store_call)
 from coop._kinds import (Callback, Choice, Count, Counters, DType, Enum, Flag, GlobalArray, IndexArray, Items,
                          Operator, Output, Ref, Value)
 from coop._decl import REQUIRED, Arg, Construct, CubCall, Functor, Method, Param, Primitive, Scratch
@@ -23,14 +23,8 @@ from coop.enums import (BLOCK_TYPES, BlockAdjacentDifferenceType, BlockDiscontin
                         BlockExchangeType, BlockHistogramAlgorithm, BlockLoadAlgorithm, BlockReduceAlgorithm,
                         BlockScanAlgorithm, BlockShuffleType, BlockStoreAlgorithm, cub_member)
 
-_ALIASES = {"dim": "threads_per_block"} | VALID_ALIASES
-
-
-def _block(c, cls, lead=None, **targs):
-    """(class, template arguments) of a block class: ``lead`` (default ``T``: the items' dtype),
-    BlockDimX, ``targs``, BlockDimY, BlockDimZ (CUB's order for every block class)."""
-    x, y, z = c.dims
-    return cls, {**(lead or {"T": c.dtype()}), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
+_ALIASES = BLOCK_ALIASES
+_block = block_class
 
 
 # --------------------------------------------------------------------------- load / store
@@ -408,3 +402,10 @@ run_length = PrimitiveFunction(Primitive(
     aliases=_ALIASES, cub_methods=("BlockRunLengthDecode", "RunLengthDecode")))
 
 __all__ += ["histogram", "run_length", *BLOCK_TYPES]
+
+
+# --------------------------------------------------------------------------- families declared in their own modules
+# (each module declares its primitives with the same model; they are public here, as coop.block.<name>)
+# [radix]
+# [merge_sort]
+# [neighbors]

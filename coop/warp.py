@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from cub_bindings import functional as F
 
-from coop._common import (DTYPE, IPT, TEMP, VALID, VALID_ALIASES, WARP, initial_source, load_call, no_bool_sum,
-                           op_source, store_call)
-from coop._kinds import (Enum, GlobalArray, IndexArray, Items, Operator, Output,
-                          Ref, Value)
+from coop._common import (DTYPE, IPT, TEMP, VALID, VALID_LANES, WARP, WARP_ALIASES, initial_source, load_call,
+                          no_bool_sum, op_source, store_call)
+from coop._kinds import Enum, GlobalArray, IndexArray, Items, Operator, Output, Ref, Value
 from coop._decl import REQUIRED, Arg, CubCall, Functor, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
 from coop.enums import WARP_TYPES, WarpExchangeAlgorithm, WarpExchangeType, WarpLoadAlgorithm, WarpStoreAlgorithm, cub_member
 
-_ALIASES = {"warp_threads": "threads_in_warp", "logical_warp_threads": "threads_in_warp"} | VALID_ALIASES
-#: reductions and scans: valid_items counts lanes (loads and stores count items)
-VALID_LANES = Param("valid_items", Value("int", minimum=0, lanes=True),
-                    doc="the number of valid lanes (the first ones); CUB's name")
+_ALIASES = WARP_ALIASES
 
 
 def _load_build(c):
@@ -211,3 +207,8 @@ inclusive_scan = _scan_like("inclusive")
 __all__ = ["load", "store", "exchange", "reduce", "sum", "exclusive_sum", "inclusive_sum", "exclusive_scan",
            "inclusive_scan"]
 __all__ += WARP_TYPES
+
+
+# --------------------------------------------------------------------------- families declared in their own modules
+# (each module declares its primitives with the same model; they are public here, as coop.warp.<name>)
+# [merge_sort]

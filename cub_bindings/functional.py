@@ -33,6 +33,7 @@ class CxxFunctor:
 
 plus = CxxFunctor("plus", "::cuda::std::plus<>")
 multiplies = CxxFunctor("multiplies", "::cuda::std::multiplies<>")
+minus = CxxFunctor("minus", "::cuda::std::minus<>")
 minimum = CxxFunctor("minimum", "::cuda::minimum<>")
 maximum = CxxFunctor("maximum", "::cuda::maximum<>")
 bit_and = CxxFunctor("bit_and", "::cuda::std::bit_and<>")
@@ -47,7 +48,7 @@ greater_equal = CxxFunctor("greater_equal", "::cuda::std::greater_equal<>")
 equal_to = CxxFunctor("equal_to", "::cuda::std::equal_to<>")
 not_equal_to = CxxFunctor("not_equal_to", "::cuda::std::not_equal_to<>")
 
-FUNCTORS = {f.name: f for f in (plus, multiplies, minimum, maximum, bit_and, bit_or, bit_xor, logical_and,
+FUNCTORS = {f.name: f for f in (plus, multiplies, minus, minimum, maximum, bit_and, bit_or, bit_xor, logical_and,
                                 logical_or, less, greater, less_equal, greater_equal, equal_to, not_equal_to)}
 
 
