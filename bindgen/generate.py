@@ -31,7 +31,7 @@ def load_overrides(path: Path = OVERRIDES) -> dict:
             data = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BindgenError(f"cannot read {path}: {exc}") from None
-    for key in ("primitives", "value_classes", "functors", "iterators", "ranges", "extractors", "unbound_params",
+    for key in ("primitives", "value_classes", "functors", "iterators", "ranges", "extractors", "decomposers", "unbound_params",
                 "type_defaults", "deleted_default_constructors", "keys_only"):
         if key not in data:
             raise BindgenError(f"{path}: missing table or key {key!r}")
@@ -128,6 +128,8 @@ def _param(ctx: _Ctx, p: ir.Param, intents: dict) -> S.Param:
         return S.Param(role="iterator", elem=ctx.value_type, **common)
     if base in mt and base in ov["extractors"]:
         return S.Param(role="extractor", **common)
+    if base in mt and base in ov["decomposers"]:
+        return S.Param(role="decomposer", **common)
     if base in known:
         return S.Param(role="value", elem=base, **common)
     raise _Skip(f"parameter `{p.type} {p.name}`: type {base} has no binding rule")

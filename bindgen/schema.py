@@ -19,6 +19,8 @@ Parameter roles (how a C++ parameter is passed from a kernel):
   functor   a binary or unary operator: a ``cub_bindings.functional`` functor or a
             ``@cuda.jit(device=True)`` function; ``stateful`` ones also take ``StatefulOp``
   extractor a radix digit extractor object (``BFEDigitExtractor`` / ``ShiftDigitExtractor``)
+  decomposer a radix-sort decomposer for a user-defined key: ``cub_bindings.Decomposer`` naming
+            the record fields the shim's generated functor returns as a tuple of references
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def snake(name: str, split_acronyms: bool = False) -> str:
     return re.sub(pattern, "_", name).lower()
 
 
-ROLES = ("value", "ref", "array", "range", "carray", "iterator", "functor", "extractor")
+ROLES = ("value", "ref", "array", "range", "carray", "iterator", "functor", "extractor", "decomposer")
 
 
 @dataclass(frozen=True)

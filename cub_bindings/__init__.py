@@ -14,8 +14,8 @@ from cub_bindings._generated import CUB_VERSION, HELPERS, PRIMITIVES
 from cub_bindings._generated import *  # noqa: F401,F403  (every bound class template)
 from cub_bindings import enums, functional
 from cub_bindings.enums import *  # noqa: F401,F403
-from cub_bindings.functional import StatefulOp
+from cub_bindings.functional import Decomposer, StatefulOp
 
 __all__ = ["CUB_VERSION", "PRIMITIVES", "HELPERS", "local_array", "shared_array", "temp_storage_layouts",
-           "nvrtc_compile_count", "enums", "functional", "StatefulOp", *PRIMITIVES, *HELPERS, *enums.__all__]
+           "nvrtc_compile_count", "enums", "functional", "Decomposer", "StatefulOp", *PRIMITIVES, *HELPERS, *enums.__all__]
 del _arrays

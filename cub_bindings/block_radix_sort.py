@@ -8,7 +8,7 @@ BlockRadixSort class provides :ref:`collective <collective-primitives>` methods 
 from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
 
-# 8 overloads bound, 17 not bound (see `python -m bindgen coverage`).
+# 24 overloads bound, 1 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(
     name='BlockRadixSort',
     qualname='cub::BlockRadixSort',
@@ -88,6 +88,114 @@ SPEC = ClassSpec(
             ),
         ),
         Overload(
+            name='Sort',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys.',
+            index=2,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='Sort',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys.',
+            index=3,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='Sort',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values.',
+            index=4,
+        ),
+        Overload(
+            name='Sort',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values.',
+            index=5,
+        ),
+        Overload(
             name='SortBlockedToStriped',
             params=(
                 Param(
@@ -133,6 +241,114 @@ SPEC = ClassSpec(
             requires_default=(
                 'ValueT',
             ),
+        ),
+        Overload(
+            name='SortBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=3,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='SortBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=4,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='SortBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=5,
+        ),
+        Overload(
+            name='SortBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs an ascending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=6,
         ),
         Overload(
             name='SortDescending',
@@ -182,6 +398,114 @@ SPEC = ClassSpec(
             ),
         ),
         Overload(
+            name='SortDescending',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys.',
+            index=2,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='SortDescending',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys.',
+            index=3,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='SortDescending',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values.',
+            index=4,
+        ),
+        Overload(
+            name='SortDescending',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values.',
+            index=5,
+        ),
+        Overload(
             name='SortDescendingBlockedToStriped',
             params=(
                 Param(
@@ -228,92 +552,120 @@ SPEC = ClassSpec(
                 'ValueT',
             ),
         ),
+        Overload(
+            name='SortDescendingBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=2,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='SortDescendingBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=3,
+            requires_default=(
+                'ValueT',
+            ),
+        ),
+        Overload(
+            name='SortDescendingBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=4,
+        ),
+        Overload(
+            name='SortDescendingBlockedToStriped',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='KeyT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='KeyT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(
+                    name='values',
+                    cxx='ValueT (&)[ItemsPerThread]',
+                    role='array',
+                    elem='ValueT',
+                    extent='ItemsPerThread',
+                    extent_owner='class',
+                    intent='inout',
+                ),
+                Param(name='decomposer', cxx='DecomposerT', role='decomposer'),
+                Param(name='begin_bit', cxx='int', role='value', elem='int'),
+                Param(name='end_bit', cxx='int', role='value', elem='int'),
+            ),
+            template_params=(
+                TParam(name='DecomposerT', kind='type'),
+            ),
+            doc='Performs a descending block-wide radix sort over a :ref:`blocked arrangement <flexible-data-arrangement>` of keys and values, leaving them in a :ref:`striped arrangement <flexible-data-arrangement>`.',
+            index=5,
+        ),
     ),
     unbound=(
-        Unbound(
-            name='Sort',
-            signature='Sort<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='Sort',
-            signature='Sort<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='Sort',
-            signature='Sort<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='Sort',
-            signature='Sort<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
         Unbound(
             name='SortBlockedToStriped',
             signature='SortBlockedToStriped<bool DESCENDING, bool KEYS_ONLY, typename DecomposerT = detail::identity_decomposer_t>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, int begin_bit, int end_bit, ::cuda::std::bool_constant<DESCENDING> is_descending, ::cuda::std::bool_constant<KEYS_ONLY> is_keys_only, DecomposerT decomposer) -> void',
             reason='parameter `::cuda::std::bool_constant<DESCENDING> is_descending`: implementation overload taking compile-time tag arguments; the public SortBlockedToStriped / SortDescendingBlockedToStriped overloads cover it',
-        ),
-        Unbound(
-            name='SortBlockedToStriped',
-            signature='SortBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortBlockedToStriped',
-            signature='SortBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortBlockedToStriped',
-            signature='SortBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortBlockedToStriped',
-            signature='SortBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescending',
-            signature='SortDescending<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescending',
-            signature='SortDescending<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescending',
-            signature='SortDescending<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescending',
-            signature='SortDescending<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescendingBlockedToStriped',
-            signature='SortDescendingBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescendingBlockedToStriped',
-            signature='SortDescendingBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescendingBlockedToStriped',
-            signature='SortDescendingBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
-        ),
-        Unbound(
-            name='SortDescendingBlockedToStriped',
-            signature='SortDescendingBlockedToStriped<typename DecomposerT>(KeyT (&)[ItemsPerThread] keys, ValueT (&)[ItemsPerThread] values, DecomposerT decomposer, int begin_bit, int end_bit) -> void',
-            reason='parameter `DecomposerT decomposer`: needs a C++ decomposer returning a tuple of references into a user-defined key; Numba functions cannot return references (sort the fields as separate keys instead)',
         ),
     ),
     doc='BlockRadixSort class provides :ref:`collective <collective-primitives>` methods for sorting items partitioned across a CUDA thread block using a radix sorting method.',

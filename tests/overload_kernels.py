@@ -23,7 +23,9 @@ CONFIGS = {
     "BlockRadixRankMatch": dict(targs="128, 4, False", types={}, ts=True),
     "BlockRadixRankMatchEarlyCounts": dict(targs="128, 4, False", types={}, ts=True),
     "BlockRadixSort": dict(targs="np.uint32, 128, 4, ValueT=np.int32", types={"KeyT": "np.uint32", "ValueT": "np.int32"},
-                           ints={"ItemsPerThread": 4}, keys_only_targs="np.uint32, 128, 4"),
+                           ints={"ItemsPerThread": 4}, keys_only_targs="np.uint32, 128, 4",
+                           # overloads taking a decomposer sort record keys
+                           record_targs="REC, 128, 4, ValueT=np.int32", record_keys_only_targs="REC, 128, 4"),
     "BlockReduce": dict(targs="np.int32, 128", types={"T": "np.int32"}),
     "BlockRunLengthDecode": dict(targs="np.int32, 128, 2, 4", types={"ItemT": "np.int32", "DecodedOffsetT": "np.uint32"}, ints={"RunsPerThread": 2, "DecodedItemsPerThread": 4}),
     "BlockScan": dict(targs="np.int32, 128", types={"T": "np.int32"}),
@@ -52,10 +54,13 @@ class _Gen:
         self.name, self.spec, self.cfg = name, spec, CONFIGS[name]
         self.lines: list[str] = []
         self.n = 0
+        self.record_keys = False
         self.value_type = next(t.name for t in spec.template_params if t.kind == "type") if any(
             t.kind == "type" for t in spec.template_params) else None
 
     def dtype(self, elem: str) -> str:
+        if elem == "KeyT" and self.record_keys:
+            return "REC"
         if elem in self.cfg["types"]:
             return self.cfg["types"][elem]
         if elem in METHOD_TYPES:
@@ -93,6 +98,8 @@ class _Gen:
             return f"{self.dtype(p.elem)}(1)"
         if p.role == "extractor":
             return self.var("cb.BFEDigitExtractor(np.uint32, 0, 4)")
+        if p.role == "decomposer":
+            return "DECOMPOSER"
         if p.role == "functor":
             if p.stateful:
                 return self.var("cb.StatefulOp(prefix_op, cb.local_array(1, np.int32))")
@@ -117,12 +124,19 @@ class _Gen:
             objs = [self.var(f"cb.{self.name}({self.cfg['targs']}, temp_storage=ts)")]
         else:
             objs = [self.var(f"cb.{self.name}({self.cfg['targs']})"), self.var(f"cb.{self.name}({self.cfg['targs']}, temp_storage=ts)")]
-        keys_only = None
+        keys_only = rec_objs = None
         if "keys_only_targs" in self.cfg:
             keys_only = self.var(f"cb.{self.name}({self.cfg['keys_only_targs']})")
+        if "record_targs" in self.cfg:
+            rec_objs = (self.var(f"cb.{self.name}({self.cfg['record_targs']})"),
+                        self.var(f"cb.{self.name}({self.cfg['record_keys_only_targs']})"))
         for i, ov in enumerate(spec.methods):
+            self.record_keys = any(p.role == "decomposer" for p in ov.params)
             args = [self.arg(p, ov) for p in ov.params if p.default is None]
-            obj = keys_only if ov.requires_default else objs[i % len(objs)]
+            if self.record_keys:
+                obj = rec_objs[1] if ov.requires_default else rec_objs[0]
+            else:
+                obj = keys_only if ov.requires_default else objs[i % len(objs)]
             self.lines.append(f"    {obj}.{ov.name}({', '.join(args)})")
             defaulted = [p for p in ov.params if p.default is not None]
             if defaulted:  # once more with the defaulted arguments given by keyword
@@ -131,6 +145,8 @@ class _Gen:
         body = "\n".join(self.lines)
         return (
             "import numpy as np\nimport numba\nfrom numba import cuda\nimport cub_bindings as cb\n\n"
+            "REC = numba.from_dtype(np.dtype([('hi', np.int32), ('lo', np.float32)], align=True))\n"
+            "DECOMPOSER = cb.Decomposer('hi', 'lo')\n\n"
             "@cuda.jit(device=True)\ndef max_op(a, b):\n    return a if a > b else b\n\n"
             "@cuda.jit(device=True)\ndef flag_op(a, b):\n    return a != b\n\n"
             "@cuda.jit(device=True)\ndef diff_op(a, b):\n    return a - b\n\n"

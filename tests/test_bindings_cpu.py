@@ -239,3 +239,47 @@ def test_buffer_must_be_a_shared_byte_array():
         BS(BS.TempStorage(d_in))
 
     assert "buffer must be cub_bindings.shared_array" in _typing_error(k)
+
+
+_REC = numba.from_dtype(np.dtype([("hi", np.int16), ("lo", np.float32)], align=True))
+
+
+def test_record_keys_need_a_decomposer_naming_their_fields():
+    def plain(d_in, d_out):
+        keys = cb.local_array(4, _REC)
+        cb.BlockRadixSort(_REC, 128, 4).Sort(keys)
+
+    bad = cb.Decomposer("hi", "nope")
+
+    def unknown_field(d_in, d_out):
+        keys = cb.local_array(4, _REC)
+        cb.BlockRadixSort(_REC, 128, 4).Sort(keys, bad)
+
+    for kernel, message in [(plain, "the keys are records: CUB sorts them through a decomposer"),
+                            (unknown_field, "the key record has no field 'nope' (fields: hi, lo)")]:
+        with pytest.raises(Exception, match=re.escape(message)):
+            build_kernel(kernel, (_REC[::1], _REC[::1]))
+
+
+def test_decomposer_reads_the_fields_a_function_returns():
+    assert cb.Decomposer(lambda k: (k.lo, k.hi)).fields == ("lo", "hi")
+    assert cb.Decomposer(lambda k: k["hi"]).fields == ("hi",)
+    assert cb.Decomposer(lambda k: (k.hi,), (numba.int16,)).ret_types == (numba.int16,)
+    with pytest.raises(TypeError, match="must return the key's fields"):
+        cb.Decomposer(lambda k: (k.hi * 2,))
+    with pytest.raises(TypeError, match="must return the key's fields themselves"):
+        cb.Decomposer(lambda k: (1, 2))
+    with pytest.raises(TypeError, match="named twice"):
+        cb.Decomposer("hi", "hi")
+
+
+def test_decomposer_functor_in_the_shim_returns_references_to_the_fields():
+    dec = cb.Decomposer(lambda k: (k.lo, k.hi), ret_type=(numba.float32, numba.int16))
+
+    def k(d_in, d_out):
+        keys = cb.local_array(4, _REC)
+        cb.BlockRadixSort(_REC, 128, 4).SortDescending(keys, dec)
+
+    src = build_kernel(k, (_REC[::1], _REC[::1])).shim_source
+    assert re.search(r"::cuda::std::tuple<float&, ::cuda::std::int16_t&> operator\(\)\(cub_coop_rec_\w+& key\) const", src)
+    assert "{key.lo, key.hi}" in src

@@ -38,6 +38,10 @@ BUILTIN_CXX = {
 }
 
 
+#: scalar types CUB's radix traits know (keys and decomposed key fields)
+RADIX_SORTABLE = frozenset(t for t in _SCALARS)
+
+
 class UnsupportedType(TypeError):
     pass
 

@@ -104,6 +104,16 @@ class CxxFunctorType(types.Dummy):
         super().__init__(f"cub.functor({functor.cxx})")
 
 
+class DecomposerType(types.Dummy):
+    """``Decomposer("hi", "lo")``: the fields of a record key a radix sort compares, most
+    significant first (a compile-time constant; the shim generates the C++ functor)."""
+
+    def __init__(self, fields: tuple, ret_types: tuple | None = None):
+        self.fields, self.ret_types = tuple(fields), ret_types
+        extra = f" -> {ret_types}" if ret_types else ""
+        super().__init__(f"cub.Decomposer({', '.join(self.fields)}{extra})")
+
+
 class StatefulOpType(types.Type):
     """``StatefulOp(fn, state)``: a device function called as ``fn(state, ...)``."""
 
@@ -136,7 +146,7 @@ class _ValueObjectModel(StructModel):
         super().__init__(dmm, fe_type, members)
 
 
-for _t in (ClassTemplateType, SpecializationType, TempStorageFactoryType, CxxFunctorType):
+for _t in (ClassTemplateType, SpecializationType, TempStorageFactoryType, CxxFunctorType, DecomposerType):
     register_model(_t)(OpaqueModel)
 register_model(TempStorageType)(_PtrIndexModel)
 register_model(InstanceType)(_PtrIndexModel)
@@ -157,7 +167,7 @@ def _dummy_constant(context, builder, ty, pyval):
 def _register_constants():
     from cub_bindings._runtime.registry import lowering_registry
 
-    for t in (ClassTemplateType, SpecializationType, TempStorageFactoryType, CxxFunctorType):
+    for t in (ClassTemplateType, SpecializationType, TempStorageFactoryType, CxxFunctorType, DecomposerType):
         lowering_registry.lower_constant(t)(_dummy_constant)
 
 

@@ -45,6 +45,17 @@ def value_struct(vt) -> tuple[str, str]:
     return name, f"struct {name} {{{fields} }};"
 
 
+def decomposer_struct(key: types.Record, fields: tuple) -> tuple[str, str]:
+    """(name, C++ definition) of the functor CUB's radix sort calls on a record key: a
+    ``::cuda::std::tuple`` of references to ``fields``, most significant first."""
+    rec = cxx.record_struct_name(key)
+    refs = ", ".join(f"{cxx.cxx_name(key.fields[f][0])}&" for f in fields)
+    name = f"cub_coop_dec_{digest(rec + ':' + ','.join(fields), 8)}"
+    members = ", ".join(f"key.{f}" for f in fields)
+    return name, (f"struct {name} {{\n  __device__ ::cuda::std::tuple<{refs}> operator()({rec}& key) const "
+                  f"{{ return ::cuda::std::tuple<{refs}>{{{members}}}; }}\n}};")
+
+
 def _arg_expr(i: int, ap: ArgPlan, op_symbols: dict, locals_: list, preamble: dict) -> str | None:
     p = ap.param
     a = f"a{i}"
@@ -58,6 +69,10 @@ def _arg_expr(i: int, ap: ArgPlan, op_symbols: dict, locals_: list, preamble: di
             init = f"{sym}_t{{{a}}}" if op.kind == "stateful" else f"{sym}_t{{}}"
         locals_.append(f"  auto __op_{p.name} = {init};")
         return f"__op_{p.name}"
+    if p.role == "decomposer":
+        name, definition = decomposer_struct(ap.elem, ap.numba_type.fields)
+        preamble[f"dec:{name}"] = definition
+        return f"{name}{{}}"
     if p.role == "extractor":
         vt = ap.numba_type
         sname, sdef = value_struct(vt)
@@ -88,7 +103,8 @@ def _object(mode: str) -> str:
 
 def runtime_args(plan: CallPlan) -> list[ArgPlan]:
     """Supplied arguments that are passed at run time (stateless operators are not)."""
-    return [ap for ap in plan.supplied if not (ap.op is not None and ap.op.kind != "stateful")]
+    return [ap for ap in plan.supplied
+            if not (ap.op is not None and ap.op.kind != "stateful") and ap.param.role != "decomposer"]
 
 
 def render_call(plan: CallPlan, op_symbols: dict, ctor: bool = False) -> tuple[str, str, dict]:

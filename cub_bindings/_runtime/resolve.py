@@ -17,7 +17,7 @@ from numba.cuda import types
 
 from cub_bindings._runtime import cxx
 from cub_bindings._runtime.arrays import static_length
-from cub_bindings._runtime.ntypes import CxxFunctorType, StatefulOpType, ValueObjectType
+from cub_bindings._runtime.ntypes import CxxFunctorType, DecomposerType, StatefulOpType, ValueObjectType
 from cub_bindings._runtime.spec import Overload, Param
 
 
@@ -157,6 +157,33 @@ class _Matcher:
             plan.check_length = n
         return plan
 
+    def match_decomposer(self, p: Param, ty) -> ArgPlan:
+        if not isinstance(ty, DecomposerType):
+            raise NoMatch(f"parameter `{p.name}` expects a cub_bindings.Decomposer(...) naming the key's fields, got {ty}")
+        key = self.elem("KeyT")
+        if not isinstance(key, types.Record):
+            raise NoMatch(f"parameter `{p.name}`: a decomposer sorts record keys; the keys are {key}")
+        field_types = []
+        for name in ty.fields:
+            if name not in key.fields:
+                raise NoMatch(f"parameter `{p.name}`: the key record has no field {name!r} (fields: {', '.join(key.fields)})")
+            fty = key.fields[name][0]
+            if not isinstance(fty, (types.Integer, types.Float, types.Boolean)) or fty not in cxx.RADIX_SORTABLE:
+                raise NoMatch(f"parameter `{p.name}`: field {name!r} is {fty}; CUB radix-sorts integer, float and bool fields")
+            field_types.append(fty)
+        if ty.ret_types is not None and tuple(ty.ret_types) != tuple(field_types):
+            raise NoMatch(f"parameter `{p.name}`: ret_type {tuple(map(str, ty.ret_types))} does not match the fields' "
+                          f"types {tuple(map(str, field_types))}")
+        return ArgPlan(p, ty, elem=key)
+
+    def _needs_decomposer(self) -> bool:
+        """A record key sorted by an overload without a decomposer: CUB would fail to compile."""
+        if any(p.role == "decomposer" for p in self.ov.params):
+            return False
+        if not any(p.role == "decomposer" for ov in self.sp.spec.methods_named(self.ov.name) for p in ov.params):
+            return False
+        return isinstance(self.sp.value("KeyT"), types.Record)
+
     def match_value(self, p: Param, ty) -> ArgPlan:
         if p.role == "extractor":
             if not isinstance(ty, ValueObjectType):
@@ -227,6 +254,8 @@ class _Matcher:
         for name in self.ov.requires_default:
             if self.sp.value(name) is not None:
                 raise NoMatch(f"keys-only overload: CUB requires {name} to keep its default (specialize without {name})")
+        if self._needs_decomposer():
+            raise NoMatch("the keys are records: CUB sorts them through a decomposer (pass decomposer=Decomposer(...))")
         params = self.ov.params
         if len(self.args) > len(params):
             raise NoMatch(f"takes at most {len(params)} arguments, got {len(self.args)}")
@@ -256,6 +285,8 @@ class _Matcher:
             ty = given[p.name]
             if p.role in ("array", "range", "carray", "ref", "iterator"):
                 plans[p.name] = self.match_array(p, ty, "array" if p.role == "carray" else p.role)
+            elif p.role == "decomposer":
+                plans[p.name] = self.match_decomposer(p, ty)
             else:
                 plans[p.name] = self.match_value(p, ty)
         for p in params:
