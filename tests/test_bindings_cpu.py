@@ -283,3 +283,17 @@ def test_decomposer_functor_in_the_shim_returns_references_to_the_fields():
     src = build_kernel(k, (_REC[::1], _REC[::1])).shim_source
     assert re.search(r"::cuda::std::tuple<float&, ::cuda::std::int16_t&> operator\(\)\(cub_coop_rec_\w+& key\) const", src)
     assert "{key.lo, key.hi}" in src
+
+
+def test_float16_items_cross_as_half():
+    def k(d_in, d_out):
+        keys = cb.local_array(4, np.float16)
+        for i in range(4):
+            keys[i] = d_in[cuda.threadIdx.x * 4 + i]
+        cb.BlockRadixSort(np.float16, 128, 4).Sort(keys)
+        cb.BlockScan(np.float16, 128).InclusiveSum(keys, keys)
+        for i in range(4):
+            d_out[cuda.threadIdx.x * 4 + i] = keys[i]
+
+    src = build_kernel(k, (types.float16[::1],) * 2).shim_source
+    assert "::cub::BlockRadixSort<__half, 128, 4" in src and "::cub::BlockScan<__half, 128" in src

@@ -399,3 +399,24 @@ def test_radix_sort_of_record_keys_through_a_decomposer(fields, order, descendin
         np.testing.assert_array_equal(got[f], keys[f][perm], err_msg=f"field {f}")
     if pairs:
         np.testing.assert_array_equal(d_vals.copy_to_host(), perm.astype(np.int32))
+
+
+def test_float16_radix_sort_and_scan():
+    @cuda.jit
+    def k(d_in, d_sorted, d_scan):
+        tid = cuda.threadIdx.x
+        keys = cb.local_array(IPT, np.float16)
+        for j in range(IPT):
+            keys[j] = d_in[tid * IPT + j]
+        cb.BlockRadixSort(np.float16, T, IPT).Sort(keys)
+        for j in range(IPT):
+            d_sorted[tid * IPT + j] = keys[j]
+        cb.BlockScan(np.float16, T).InclusiveSum(keys, keys)
+        for j in range(IPT):
+            d_scan[tid * IPT + j] = keys[j]
+
+    x = rng.integers(-4, 4, T * IPT).astype(np.float16)  # every partial sum is an integer within +-2048: exact in half
+    srt, scan = cuda.device_array(T * IPT, np.float16), cuda.device_array(T * IPT, np.float16)
+    k[1, T](cuda.to_device(x), srt, scan)
+    np.testing.assert_array_equal(srt.copy_to_host(), np.sort(x))
+    np.testing.assert_array_equal(scan.copy_to_host(), np.cumsum(np.sort(x).astype(np.float64)).astype(np.float16))
