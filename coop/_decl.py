@@ -66,6 +66,7 @@ class Scratch:
     key: str
     n: int = 1
     group: str = "T"
+    init: str | None = None  # a scalar argument stored in element 0 first (where CUB may not write)
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,22 @@ class Const:
     group: str = "T"
 
 
+@dataclass(frozen=True)
+class Helper:
+    """A CUB value object built from compile-time constructor arguments (a digit extractor):
+    class ``template`` with template arguments ``targs`` ((name, host value) pairs), constructed
+    from ``args`` (ints); ``cub_bindings.extending.value_object_type`` types it."""
+
+    template: str
+    targs: tuple
+    args: tuple = ()
+
+
 @dataclass
 class CubCall:
     method: str
-    args: dict  # CUB parameter name -> Arg | Captured | Scratch | Functor | Const
-    returns: object = "cub"  # "cub" (the method's result), a Scratch key, or None
+    args: dict  # CUB parameter name -> Arg | Captured | Scratch | Functor | Const | Helper
+    returns: object = "cub"  # "cub" (the method's result), a Scratch key, a tuple of Scratch keys (a tuple), or None
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,9 @@ class Primitive:
     construct: Callable | None = None  # parent/child: (Call) -> Construct
     methods: tuple = ()  # parent/child: Method declarations
     aliases: dict = field(default_factory=dict)  # alternative keyword -> parameter name
-    cub_methods: tuple = ()  # documentation: the CUB methods this primitive can call
+    #: every CUB class and method this primitive's calls can reach, {"BlockScan": ("ExclusiveSum", ...)};
+    #: typing checks each call against it, and docs/coop.md's coverage table is generated from it
+    reaches: dict = field(default_factory=dict)
 
     @property
     def qualname(self) -> str:

@@ -49,6 +49,11 @@ class PrimitiveFunction:
         return f"<{self.prim.qualname}>"
 
 
+def host_needs(p) -> bool:
+    """Whether the two-phase constructor must be given parameter ``p``."""
+    return p.required or (p.default is None and (p.host_required or isinstance(p.kind, (BlockDims, DType))))
+
+
 def host_call(prim: Primitive, args, kws) -> Call:
     """Fold and check a two-phase constructor's arguments; the Call holds what they fix."""
     what = f"{prim.qualname} (two-phase constructor)"
@@ -56,9 +61,7 @@ def host_call(prim: Primitive, args, kws) -> Call:
     names, _, _ = bind(what, prim.params, order, tuple(args), dict(kws), prim.aliases, host=True)
     c = Call(what, prim.params, None, {}, {}, prim.scope)
     for n in order:
-        p = prim.param(n)
-        needed = p.required or (p.default is None and (p.host_required or isinstance(p.kind, (BlockDims, DType))))
-        if needed and n not in names:
+        if host_needs(prim.param(n)) and n not in names:
             c.fail(n, f"missing argument {n!r} (positional order: {', '.join(order)})")
     for name, v in names.items():
         if v is None:
@@ -144,6 +147,37 @@ class TwoPhase:
         fixed = ", ".join(f"{n}={v[1]!r}" for n, v in self.fixed.items() if not isinstance(self.prim.param(n).kind, DType))
         dts = ", ".join(str(v[1]) for n, v in self.fixed.items() if isinstance(self.prim.param(n).kind, DType))
         return f"<{self.prim.qualname}({dts}, {fixed}) -> {self.cxx}>"
+
+
+def make_factory(fn: PrimitiveFunction):
+    """``coop.block.make_<name>``: the earlier API's two-phase factory, a thin alias
+    returning the same ``TwoPhase`` object as calling ``coop.block.<name>`` on the host."""
+    prim = fn.prim
+
+    def make(*args, **kws) -> TwoPhase:
+        return TwoPhase(prim, args, kws)
+
+    make.__name__ = make.__qualname__ = f"make_{prim.name}"
+    make.__module__ = f"coop.{prim.scope}"
+    make.__doc__ = (f"The two-phase form of {prim.qualname} (the earlier API's factory name): "
+                    f"{prim.qualname}({', '.join(prim.host_order)}) on the host.")
+    params, optional = [], False
+    for n in prim.host_order:
+        optional = optional or not host_needs(prim.param(n))
+        params.append(_P(n, _P.POSITIONAL_OR_KEYWORD, default=None if optional else _P.empty))
+    make.__signature__ = inspect.Signature(params)
+    return make
+
+
+def make_factories(namespace: dict, names) -> list:
+    """Add ``make_<name>`` for every primitive in ``names`` to a module's namespace."""
+    made = []
+    for name in names:
+        fn = namespace[name]
+        if isinstance(fn, PrimitiveFunction):
+            namespace[f"make_{name}"] = make_factory(fn)
+            made.append(f"make_{name}")
+    return made
 
 
 register_callable(PrimitiveFunction)

@@ -9,6 +9,7 @@ nothing about how it is emitted.
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba.cuda import cgutils, types
 from numba.cuda.nvvmutils import call_sreg
@@ -16,7 +17,7 @@ from numba.cuda.nvvmutils import call_sreg
 from cub_bindings import extending as cb
 
 from coop._arrays import local_scratch
-from coop._decl import Arg, Captured, Const, Functor, Scratch
+from coop._decl import Arg, Captured, Const, Functor, Helper, Scratch
 
 _i8p = ir.IntType(8).as_pointer()
 _i32 = ir.IntType(32)
@@ -43,6 +44,10 @@ def _warp_index(builder, warp_threads: int):
 
 
 def _constant(context, builder, value, ty):
+    if ty == types.float16:  # numba's half constants fail NVVM's verifier: build them from their bits
+        bits = ir.Constant(ir.IntType(16), int(np.array(value, np.float16).view(np.uint16)))
+        vt = context.get_value_type(ty)
+        return bits if vt == bits.type else builder.bitcast(bits, vt)
     if isinstance(ty, (types.Number, types.Boolean)):
         return context.get_constant(ty, value)
     if isinstance(ty, (types.Dispatcher, types.Dummy)) or ty is None:
@@ -59,11 +64,14 @@ def _storage_pointer(context, builder, plan, vals, tys, obj):
         return builder.bitcast(ts.data, _i8p), index
     if plan.storage == "object":
         return obj.ptr, obj.index
-    return cb.emit_temp_storage(context, builder, plan.specialization, plan.warps), \
-        _warp_index(builder, plan.warp_threads)
+    # its own shared TempStorage: one per logical warp (warp scope), one for the block (block classes
+    # without a default constructor, e.g. BlockRadixRankMatch)
+    index = _warp_index(builder, plan.warp_threads) if plan.scope == "warp" else _i32(0)
+    return cb.emit_temp_storage(context, builder, plan.specialization, plan.warps), index
 
 
 def _values(context, builder, plan, vals, tys, obj, scratch):
+
     out = []
     for src, cubty in plan.sources:
         if isinstance(src, Arg) and src.name in vals:
@@ -78,11 +86,17 @@ def _values(context, builder, plan, vals, tys, obj, scratch):
         elif isinstance(src, Scratch):
             if src.key not in scratch:
                 scratch[src.key] = local_scratch(context, builder, cubty.dtype, src.n)
+                if src.init is not None:
+                    arr = cgutils.create_struct_proxy(cubty)(context, builder, value=scratch[src.key])
+                    v = context.cast(builder, vals[src.init], tys[src.init], cubty.dtype)
+                    builder.store(v, builder.bitcast(arr.data, context.get_value_type(cubty.dtype).as_pointer()))
             out.append(scratch[src.key])
         elif isinstance(src, Functor):
             out.append(context.get_dummy_value())
         elif isinstance(src, Const):
             out.append(_constant(context, builder, src.value, cubty))
+        elif isinstance(src, Helper):
+            out.append(cb.emit_value_object(context, builder, cubty, src.args))
         else:
             raise AssertionError(src)
     return out
@@ -111,9 +125,15 @@ def lower_planned(context, builder, sig, args):
         return res if res is not None else context.get_dummy_value()
     if plan.returns is None:
         return context.get_dummy_value()
-    arr_ty = next(t for s, t in plan.sources if isinstance(s, Scratch) and s.key == plan.returns)
-    arr = cgutils.create_struct_proxy(arr_ty)(context, builder, value=scratch[plan.returns])
-    return cb.load_value(context, builder, arr_ty.dtype, arr.data)
+    keys = plan.returns if isinstance(plan.returns, tuple) else (plan.returns,)
+    out = []
+    for key in keys:
+        arr_ty = next(t for s, t in plan.sources if isinstance(s, Scratch) and s.key == key)
+        arr = cgutils.create_struct_proxy(arr_ty)(context, builder, value=scratch[key])
+        out.append(cb.load_value(context, builder, arr_ty.dtype, arr.data))
+    if not isinstance(plan.returns, tuple):
+        return out[0]
+    return context.make_tuple(builder, sig.return_type, out)
 
 
 def _construct(context, builder, plan, vals, tys):

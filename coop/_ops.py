@@ -79,8 +79,9 @@ ROLES = {
     "binary": Role(NAMES, FUNCTIONS, VALID),
     #: sorts: a strict weak order, ``compare_op(a, b) -> bool`` ("a sorts before b")
     "compare": Role(_COMPARE_NAMES, _COMPARE_FUNCTIONS,
-                    f'"<"/"less" (ascending), ">"/"greater" (descending), operator.lt/gt, numpy.less/greater, {_DEVICE}'
-                    " returning bool (a strict weak order: not <=/>=)"),
+                    '"<"/"less" (ascending), ">"/"greater" (descending), operator.lt/gt, numpy.less/greater, '
+                    "cub_bindings.functional.less/greater, or a @cuda.jit(device=True) function returning bool "
+                    "(a strict weak order: not <=/>=)"),
     #: discontinuity: ``flag_op(a, b) -> bool`` ("a discontinuity between a and b")
     "flag": Role(_FLAG_NAMES, _FLAG_FUNCTIONS,
                  f'"!="/"==", "<", ">", "<=", ">=", operator.ne/eq/lt/gt/le/ge, the numpy comparisons, {_DEVICE} '

@@ -25,7 +25,8 @@ from coop._errors import CoopError, current_call, fail
 from coop._kinds import BlockDims, Count, DType, GlobalArray, Output, Ref, WarpThreads, _absent, is_array
 
 P = inspect.Parameter
-_GROUP_LABELS = {"T": "the items", "CounterT": "the counters"}
+_GROUP_LABELS = {"T": "the items", "CounterT": "the counters", "KeyT": "the keys", "ValueT": "the values",
+                 "FlagT": "the flags", "OffsetT": "the ranks"}
 _LENGTH_LABELS = {"ipt": "items per thread", "bins": "bins", "runs": "runs per thread",
                   "decoded": "decoded items per thread"}
 
@@ -337,6 +338,12 @@ def cub_type(c: Call, params: dict, src):
         return CxxFunctorType(src.functor)
     if isinstance(src, Const):
         return c.dtype(src.group)
+    from coop._decl import Helper
+
+    if isinstance(src, Helper):
+        from cub_bindings.extending import value_object_type
+
+        return value_object_type(c.context, src.template, dict(src.targs), src.args)
     raise AssertionError(src)
 
 
@@ -396,6 +403,13 @@ def specialization(c: Call, prim: Primitive):
         raise CoopError(f"{prim.qualname}: {exc}") from None
 
 
+def _check_reaches(prim: Primitive, sp, method: str):
+    """A call outside the declared ``reaches`` is a declaration bug: the coverage table would lie."""
+    if method not in prim.reaches.get(sp.spec.name, ()):
+        raise AssertionError(f"{prim.qualname} calls {sp.spec.name}::{method}, which its declaration's "
+                             f"reaches= does not list")
+
+
 def _resolve(c: Call, sp, mode: str, call: CubCall, params: dict):
     kinds = {name: cub_type(c, params, src) for name, src in call.args.items()}
     try:
@@ -410,7 +424,11 @@ def _return_type(c: Call, call: CubCall, cub):
         return cub.return_type or types.none
     if call.returns is None:
         return types.none
-    return c.dtype(next(s.group for s in call.args.values() if isinstance(s, Scratch) and s.key == call.returns))
+    keys = call.returns if isinstance(call.returns, tuple) else (call.returns,)
+    tys = [c.dtype(next(s.group for s in call.args.values() if isinstance(s, Scratch) and s.key == k)) for k in keys]
+    if not isinstance(call.returns, tuple):
+        return tys[0]
+    return types.UniTuple(tys[0], len(tys)) if len(set(tys)) == 1 else types.Tuple(tys)
 
 
 def call_variables(order, npositional) -> dict:
@@ -457,6 +475,7 @@ def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None):
         captured = {n: c.type(n) for n in con.captured if c.has(n)}
         cub, sources = (None, [])
         if con.ctor is not None:
+            _check_reaches(prim, sp, con.ctor.method)
             cub, sources = _resolve(c, sp, "persistent", con.ctor, params)
         obj = ObjectType(prim, sp, mode, tuple(captured.items()), tuple(sorted(c.dtypes.items())),
                          tuple(sorted(c.lengths.items())), c.dims, persistent=con.ctor is not None)
@@ -465,6 +484,7 @@ def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None):
                     obj=obj, captured=captured)
         return obj, [given[n] for n in order], written, plan
     call: CubCall = prim.build(c)
+    _check_reaches(prim, sp, call.method)
     mode, warps, sync = storage(c, sp, has_ts)
     cub, sources = _resolve(c, sp, "implicit" if mode == "implicit" else "explicit", call, params)
     plan = Plan(prim.qualname, call, cub, sp, list(order), sources, mode, warps, c.warp_threads or 32, prim.scope,
@@ -508,6 +528,7 @@ def type_method(context, obj, name: str, args, kws):
         if ty is not None and not _absent(ty):
             p.kind.check(c, p, ty)
     call: CubCall = m.build(c)
+    _check_reaches(prim, obj.specialization, call.method)
     mode = "persistent" if obj.persistent else "explicit"
     cub, sources = _resolve(c, obj.specialization, mode, call, all_params)
     plan = Plan(what, call, cub, obj.specialization, list(order), sources, "object", 1, 32, prim.scope, None,

@@ -18,7 +18,7 @@ from coop._common import (BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_cl
 from coop._kinds import (Callback, Choice, Count, Counters, DType, Enum, Flag, GlobalArray, IndexArray, Items,
                          Operator, Output, Ref, Value)
 from coop._decl import REQUIRED, Arg, Construct, CubCall, Functor, Method, Param, Primitive, Scratch
-from coop._host import PrimitiveFunction
+from coop._host import PrimitiveFunction, make_factories
 from coop.enums import (BLOCK_TYPES, BlockAdjacentDifferenceType, BlockDiscontinuityType,  # noqa: F401
                         BlockExchangeType, BlockHistogramAlgorithm, BlockLoadAlgorithm, BlockReduceAlgorithm,
                         BlockScanAlgorithm, BlockShuffleType, BlockStoreAlgorithm, cub_member)
@@ -45,7 +45,7 @@ load = PrimitiveFunction(Primitive(
                   "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockLoad", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),
-    build=_load_build, aliases=_ALIASES))
+    build=_load_build, aliases=_ALIASES, reaches={"BlockLoad": ("Load",)}))
 
 
 def _store_build(c):
@@ -62,7 +62,7 @@ store = PrimitiveFunction(Primitive(
     kernel_order=("dst", "src", "items_per_thread", "algorithm", "valid_items", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockStore", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),
-    build=_store_build, aliases=_ALIASES))
+    build=_store_build, aliases=_ALIASES, reaches={"BlockStore": ("Store",)}))
 
 
 # --------------------------------------------------------------------------- exchange
@@ -104,7 +104,8 @@ exchange = PrimitiveFunction(Primitive(
     host_order=("dtype", "threads_per_block", "items_per_thread", "block_exchange_type", "warp_time_slicing"),
     template=lambda c: _block(c, "BlockExchange", ItemsPerThread=c.ipt, WarpTimeSlicing=c.value("warp_time_slicing")),
     build=_exchange_build,
-    aliases=_ALIASES | {"input_items": "items", "output_items": "out", "kind": "block_exchange_type"}))
+    aliases=_ALIASES | {"input_items": "items", "output_items": "out", "kind": "block_exchange_type"},
+    reaches={"BlockExchange": tuple(t.name for t in BlockExchangeType)}))
 
 
 # --------------------------------------------------------------------------- scan
@@ -170,6 +171,7 @@ _SCAN_DOC = """{what} across the block (CUB BlockScan). ``src`` is a scalar (the
     ``block_prefix_callback_op`` (``coop.StatefulOp(fn, state)``) supplies a running prefix
     across tiles."""
 _SCAN_ALIASES = _ALIASES | {"prefix_op": "block_prefix_callback_op"}
+_SCAN_REACHES = {"BlockScan": ("ExclusiveSum", "InclusiveSum", "ExclusiveScan", "InclusiveScan")}
 
 scan = PrimitiveFunction(Primitive(
     "block", "scan", _SCAN_DOC.format(what="An exclusive or inclusive (``mode``) scan with ``scan_op``"),
@@ -178,7 +180,8 @@ scan = PrimitiveFunction(Primitive(
     kernel_order=("src", "dst", "items_per_thread", "initial_value", "mode", "scan_op", "block_prefix_callback_op",
                   "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "mode", "scan_op", "algorithm"),
-    template=_scan_template, build=lambda c: _scan_call(c, c.value("mode"), "scan_op"), aliases=_SCAN_ALIASES))
+    template=_scan_template, build=lambda c: _scan_call(c, c.value("mode"), "scan_op"), aliases=_SCAN_ALIASES,
+    reaches=_SCAN_REACHES))
 
 
 def _sum_like(mode):
@@ -190,7 +193,7 @@ def _sum_like(mode):
                       "algorithm", "temp_storage", "threads_per_block"),
         host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "algorithm"),
         template=_scan_template, build=lambda c: _scan_call(c, mode, None),
-        aliases=_SCAN_ALIASES))
+        aliases=_SCAN_ALIASES, reaches={"BlockScan": (f"{mode.title()}Sum", f"{mode.title()}Scan")}))
 
 
 def _scan_like(mode):
@@ -201,7 +204,7 @@ def _scan_like(mode):
                       "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
         host_order=("dtype", "threads_per_block", "scan_op", "initial_value", "items_per_thread", "algorithm"),
         template=_scan_template, build=lambda c: _scan_call(c, mode, "scan_op"),
-        aliases=_SCAN_ALIASES))
+        aliases=_SCAN_ALIASES, reaches={"BlockScan": (f"{mode.title()}Sum", f"{mode.title()}Scan")}))
 
 
 exclusive_sum = _sum_like("exclusive")
@@ -244,7 +247,7 @@ reduce = PrimitiveFunction(Primitive(
     kernel_order=("src", "binary_op", "items_per_thread", "valid_items", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "binary_op", "items_per_thread", "algorithm"),
     template=_reduce_template, build=lambda c: _reduce_call(c, "Reduce"),
-    aliases=_ALIASES | {"op": "binary_op", "reduction_op": "binary_op"}))
+    aliases=_ALIASES | {"op": "binary_op", "reduction_op": "binary_op"}, reaches={"BlockReduce": ("Reduce",)}))
 
 sum = PrimitiveFunction(Primitive(  # noqa: A001 (the seeds' name)
     "block", "sum",
@@ -252,7 +255,8 @@ sum = PrimitiveFunction(Primitive(  # noqa: A001 (the seeds' name)
     params=_reduce_params(),
     kernel_order=("src", "items_per_thread", "valid_items", "algorithm", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
-    template=_reduce_template, build=lambda c: _reduce_call(c, "Sum"), aliases=_ALIASES))
+    template=_reduce_template, build=lambda c: _reduce_call(c, "Sum"), aliases=_ALIASES,
+    reaches={"BlockReduce": ("Sum",)}))
 
 __all__ = ["load", "store", "exchange", "scan", "exclusive_sum", "inclusive_sum", "exclusive_scan",
            "inclusive_scan", "reduce", "sum"]
@@ -298,7 +302,8 @@ histogram = PrimitiveFunction(Primitive(
     coop.block.histogram(items, smem_histogram)`` infers the sample dtype and items per thread
     from ``items``, the counter dtype and the number of bins from the histogram array, and the
     block shape from the launch. ``histo.init()`` zeroes the counters (CUB InitHistogram),
-    ``histo.composite(items)`` adds a tile of samples to them (CUB Composite). Samples must be
+    ``histo.composite(items)`` adds a tile of samples to them (CUB Composite),
+    ``histo.histogram(items)`` does both at once (CUB Histogram). Samples must be
     non-negative and below the number of bins.""",
     params=(Param("items", Items("T", "ipt", scalar=False), doc="the thread's samples"), _HIST,
             Param("algorithm", Enum(BlockHistogramAlgorithm), BlockHistogramAlgorithm.ATOMIC),
@@ -321,8 +326,15 @@ histogram = PrimitiveFunction(Primitive(
                order=("items", "histogram"),
                build=lambda c: CubCall("Composite", {"items": Arg("items"), "histogram": _histogram_target(c)},
                                        returns=None)),
+        Method("histogram", "Zero the counters, then add the thread's samples (CUB BlockHistogram::Histogram: "
+               "init and composite in one call).",
+               params=(Param("items", Items("T", "ipt", scalar=False), REQUIRED, doc="the thread's samples"),
+                       Param("histogram", Counters("CounterT", "bins"), doc="the counters (default: the constructor's)")),
+               order=("items", "histogram"),
+               build=lambda c: CubCall("Histogram", {"items": Arg("items"), "histogram": _histogram_target(c)},
+                                       returns=None)),
     ),
-    aliases=_ALIASES, cub_methods=("InitHistogram", "Composite")))
+    aliases=_ALIASES, reaches={"BlockHistogram": ("InitHistogram", "Composite", "Histogram")}))
 
 
 # --------------------------------------------------------------------------- run-length decode (parent/child)
@@ -399,13 +411,22 @@ run_length = PrimitiveFunction(Primitive(
                order=("decoded_items", "decoded_window_offset", "relative_offsets"),
                build=_decode_build),
     ),
-    aliases=_ALIASES, cub_methods=("BlockRunLengthDecode", "RunLengthDecode")))
+    aliases=_ALIASES, reaches={"BlockRunLengthDecode": ("__init__ts", "RunLengthDecode")}))
 
 __all__ += ["histogram", "run_length", *BLOCK_TYPES]
 
 
 # --------------------------------------------------------------------------- families declared in their own modules
 # (each module declares its primitives with the same model; they are public here, as coop.block.<name>)
-# [radix]
-# [merge_sort]
-# [neighbors]
+from coop._radix import (radix_rank, radix_sort_keys, radix_sort_keys_descending, radix_sort_pairs,  # noqa: E402
+                         radix_sort_pairs_descending)
+__all__ += ["radix_sort_keys", "radix_sort_keys_descending", "radix_sort_pairs", "radix_sort_pairs_descending",
+            "radix_rank"]
+from coop._merge_sort import block_merge_sort_keys as merge_sort_keys  # noqa: E402
+from coop._merge_sort import block_merge_sort_pairs as merge_sort_pairs  # noqa: E402
+__all__ += ["merge_sort_keys", "merge_sort_pairs"]
+from coop._neighbors import discontinuity, adjacent_difference, shuffle  # noqa: E402
+__all__ += ["discontinuity", "adjacent_difference", "shuffle"]
+
+# the earlier API's two-phase factory names (make_load, make_scan, ...): thin aliases of the host call
+__all__ += make_factories(globals(), list(__all__))

@@ -48,6 +48,25 @@ BlockHistogramAlgorithm = _short(_cub.BlockHistogramAlgorithm, "BLOCK_HISTO_")
 RadixRankAlgorithm = _short(_cub.RadixRankAlgorithm, "RADIX_RANK_")
 
 
+class SharedMemConfig(_ShortEnum, cxx=_cub.cudaSharedMemConfig.cxx):
+    """The shared-memory bank size CUB's radix ranking packs its counters for (the CUDA
+    runtime's cudaSharedMemConfig; CUB's default is FourByte).
+
+    Short names for cub_bindings.enums.cudaSharedMemConfig (cudaSharedMemBankSize*)."""
+
+    Default = int(_cub.cudaSharedMemBankSizeDefault)
+    FourByte = int(_cub.cudaSharedMemBankSizeFourByte)
+    EightByte = int(_cub.cudaSharedMemBankSizeEightByte)
+
+    @classmethod
+    def member_str(cls, member) -> str:
+        return f"::{cls._cub[member.name].name}"
+
+
+SharedMemConfig._cub = {m.name: _cub.cudaSharedMemConfig._members["cudaSharedMemBankSize" + m.name]
+                        for m in SharedMemConfig}
+
+
 class BlockExchangeType(_TypeEnum):
     """Which BlockExchange method ``coop.block.exchange`` calls."""
 
@@ -143,7 +162,7 @@ def cub_member(member: CubEnumValue) -> CubEnumValue:
 
 #: exported at ``coop.`` (algorithms; the earlier API's names)
 __all__ = ["BlockLoadAlgorithm", "BlockStoreAlgorithm", "BlockScanAlgorithm", "BlockReduceAlgorithm",
-           "BlockHistogramAlgorithm", "RadixRankAlgorithm", "WarpLoadAlgorithm", "WarpStoreAlgorithm",
+           "BlockHistogramAlgorithm", "RadixRankAlgorithm", "SharedMemConfig", "WarpLoadAlgorithm", "WarpStoreAlgorithm",
            "WarpExchangeAlgorithm", "NoAlgorithm"]
 #: exported at ``coop.block.`` / ``coop.warp.`` (which method a call makes)
 BLOCK_TYPES = ["BlockExchangeType", "BlockDiscontinuityType", "BlockAdjacentDifferenceType", "BlockShuffleType"]

@@ -15,6 +15,10 @@ Typing (host or kernel):
   object constructed once, see ``emit_construct``).
 * ``temp_storage_layouts(specializations)``: TempStorage (bytes, alignment), one batched
   NVRTC call for everything not known yet.
+* ``value_object_type(typingctx, template, targs, args) -> ValueObjectType``: the Numba type
+  of a CUB value object (a digit extractor such as ``BFEDigitExtractor<KeyT>(bit_start,
+  num_bits)``) built from compile-time constructor arguments; a method parameter of role
+  "extractor" accepts it.
 
 Lowering:
 
@@ -24,6 +28,7 @@ Lowering:
   placement-construct a persistent CUB object (e.g. BlockRunLengthDecode).
 * ``emit_temp_storage(context, builder, specialization, count) -> i8*``: ``count``
   TempStorage objects in shared memory.
+* ``emit_value_object(context, builder, vtype, args)``: the value of that object.
 * ``trap(builder)``, ``load_value(context, builder, ty, ptr)``.
 
 Carrying a typing decision to lowering: ``planned(sig, plan, callee)`` returns ``sig`` with
@@ -41,10 +46,10 @@ from cub_bindings._runtime import cxx as _cxx
 from cub_bindings._runtime import lower as _lower
 from cub_bindings._runtime.arrays import FixedArray, static_length
 from cub_bindings._runtime.arrays import _dtype_of
-from cub_bindings._runtime.class_template import HostSpecialization, template_named
+from cub_bindings._runtime.class_template import HostSpecialization, _make_instance, _type_construct, template_named
 from cub_bindings._runtime.enums import CubEnum, CubEnumMember, CubEnumValue
 from cub_bindings._runtime.layouts import temp_storage_layouts
-from cub_bindings._runtime.ntypes import CxxFunctorType, PlannedCall, StatefulOpType, planned
+from cub_bindings._runtime.ntypes import CxxFunctorType, PlannedCall, StatefulOpType, ValueObjectType, planned
 from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl, typing_registry
 from cub_bindings._runtime.resolve import ArgPlan, CallPlan, resolve
 from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
@@ -100,6 +105,29 @@ def resolve_method(typingctx, specialization: Specialization, mode: str, method:
     return resolve(typingctx, specialization, mode, overloads, (), kinds, what)
 
 
+def value_object_type(typingctx, template: str, targs: dict, args: tuple):
+    """The Numba type of value object ``template<targs>(*args)`` (``args``: Python ints, the
+    constructor's compile-time arguments), resolved against the class's constructors."""
+    sp = specialize(template, targs)
+    inst, _ = _type_construct(typingctx, sp.spec, sp, _ctor_arg_types(args), {})
+    return inst
+
+
+def emit_value_object(context, builder, vtype, args: tuple):
+    """The value of a ``value_object_type(...)`` object constructed from the same ``args``."""
+    sp = vtype.specialization
+    tys = _ctor_arg_types(args)
+    _, plan = _type_construct(context.typing_context, sp.spec, sp, tys, {})
+    vals = [context.get_constant(t, a) for t, a in zip(tys, args)]
+    return _make_instance(context, builder, vtype, plan, vals, None)
+
+
+def _ctor_arg_types(args) -> tuple:
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        raise TypeError(f"value object constructor arguments must be ints, got {args!r}")
+    return tuple(types.int64 for _ in args)
+
+
 def emit_call(context, builder, plan: CallPlan, storage_ptr, storage_index, values):
     return _lower.emit_call(context, builder, plan, storage_ptr, storage_index, values)
 
@@ -132,4 +160,5 @@ __all__ = [
     "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_temp_storage", "is_supported_scalar",
     "load_value", "lowering_registry", "numba_type_of_dtype", "planned", "register_model", "resolve_method", "specialize",
     "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
+    "ValueObjectType", "value_object_type", "emit_value_object",
 ]

@@ -648,8 +648,8 @@ def test_two_phase_cxx_spelling_and_repr():
         "::cub::BlockExchange<::cuda::std::uint8_t, 64, 2, true, 1, 1>"
     assert coop.warp.load(np.int32, 4, 16, "transpose").cxx == \
         "::cub::WarpLoad<::cuda::std::int32_t, 4, ::cub::WarpLoadAlgorithm::WARP_LOAD_TRANSPOSE, 16>"
-    assert coop.warp.exchange(np.int32, 4, algorithm="shuffle").cxx == \
-        "::cub::WarpExchange<::cuda::std::int32_t, 4, 32, ::cub::WarpExchangeAlgorithm::WARP_EXCHANGE_SHUFFLE>"
+    assert coop.warp.exchange(np.int32, 4, 4, algorithm="shuffle").cxx == \
+        "::cub::WarpExchange<::cuda::std::int32_t, 4, 4, ::cub::WarpExchangeAlgorithm::WARP_EXCHANGE_SHUFFLE>"
     assert coop.warp.inclusive_sum(np.float64).cxx == "::cub::WarpScan<double, 32>"
     assert coop.block.sum(np.int32, 128).files == [] and coop.warp.sum(np.int32).files == []
 

@@ -140,15 +140,6 @@ def test_signatures_and_help_come_from_the_declarations():
             assert f".{m.name}(" in fn.__doc__
 
 
-def test_api_reference_is_current():
-    from pathlib import Path
-
-    from coop.docs import all_primitives, markdown
-
-    path = Path(__file__).resolve().parents[1] / "docs" / "coop-api.md"
-    assert path.read_text() == markdown(all_primitives()), "regenerate: python -m coop.docs > docs/coop-api.md"
-
-
 def test_one_name_for_valid_items_with_the_earlier_spellings_as_aliases():
     import inspect
 

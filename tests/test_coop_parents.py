@@ -53,6 +53,7 @@ def k_histogram_sort(d_in, d_out):
     histo.init()
     coop.block.load(d_in, samples)
     histo.composite(samples)
+    histo.histogram(samples)
 
 
 @pytest.mark.parametrize("block", [32, (4, 16), (4, 8, 16)])
@@ -68,6 +69,7 @@ def test_histogram_sort_with_int8_samples_and_int32_counters():
     src = build(k_histogram_sort, (I8, I32)).shim_source
     assert ("::cub::BlockHistogram<::cuda::std::int8_t, 128, 8, 128, "
             "::cub::BlockHistogramAlgorithm::BLOCK_HISTO_SORT, 1, 1>") in classes(src)
+    assert methods(src) == ["Composite", "Histogram", "InitHistogram", "Load"]
 
 
 hist_tp = coop.block.histogram(item_dtype=np.uint8, counter_dtype=np.uint32, dim=128, items_per_thread=4,

@@ -156,6 +156,27 @@ def test_histogram_two_phase_instance_and_multi_dim_blocks(block, algorithm):
     np.testing.assert_array_equal(out.copy_to_host(), np.bincount(h, minlength=256))
 
 
+def test_histogram_in_one_call_zeroes_then_counts():
+    @cuda.jit
+    def kernel(d_in, d_out):
+        smem = coop.shared.array(64, np.uint32)
+        samples = coop.local.array(4, np.uint8)
+        coop.block.load(d_in[cuda.blockIdx.x * 512:], samples)
+        for i in range(cuda.threadIdx.x, 64, cuda.blockDim.x):
+            smem[i] = 7  # stale counts: Histogram must zero them first
+        cuda.syncthreads()
+        coop.block.histogram(samples, smem).histogram(samples)
+        cuda.syncthreads()
+        for b in range(cuda.threadIdx.x, 64, cuda.blockDim.x):
+            d_out[cuda.blockIdx.x * 64 + b] = smem[b]
+
+    h = np.random.default_rng(5).integers(0, 64, 512 * 3).astype(np.uint8)
+    out = cuda.device_array(64 * 3, np.uint32)
+    kernel[3, 128](cuda.to_device(h), out)
+    expected = np.concatenate([np.bincount(t, minlength=64) for t in h.reshape(3, 512)])
+    np.testing.assert_array_equal(out.copy_to_host(), expected)
+
+
 def _decode_reference(values, lengths):
     return np.repeat(values, lengths)
 

@@ -1,0 +1,389 @@
+"""Block radix sort and radix rank: ``coop.block.radix_sort_keys``, ``radix_sort_keys_descending``,
+``radix_sort_pairs``, ``radix_sort_pairs_descending`` (CUB BlockRadixSort) and
+``coop.block.radix_rank`` (CUB BlockRadixRank, BlockRadixRankMatch, BlockRadixRankMatchEarlyCounts).
+
+The order keys sort in is CUB's (its radix traits, ``cub/util_type.cuh``): each key is turned
+into unsigned bits that order like the key ("twiddled": signed integers get their sign bit
+flipped; floats get the sign bit flipped when positive and every bit flipped when negative;
+unsigned integers and bool are used as they are), and bits ``[begin_bit, end_bit)`` of those
+bits are compared. So integers sort by value; floats by value, with -0.0 and +0.0 equal
+(CUB's digit extractor reads -0.0 as +0.0) and NaNs by their bits: NaNs without the sign bit
+after +inf, NaNs with it before -inf. The sort is stable: equal keys (equal in the compared
+bits) keep their input order, in both directions. Keys keep their own bits (-0.0 stays -0.0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba.cuda import types
+
+from cub_bindings import enums as _cub_enums
+from cub_bindings.extending import FixedArray, static_length
+
+from coop._common import BLOCK_ALIASES, DIMS, IPT, TEMP, block_class
+from coop._decl import REQUIRED, Arg, Const, CubCall, Helper, Param, Primitive
+from coop._host import PrimitiveFunction
+from coop._kinds import DType, Enum, Flag, IndexArray, Items, Kind, Value, _Constant
+from coop.enums import BlockScanAlgorithm, RadixRankAlgorithm, SharedMemConfig, cub_member
+
+#: BlockRadixRank counts digits in 16-bit counters: at most this many keys per block
+_MAX_TILE = 65535
+_MAX_RADIX_BITS = 16
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+class _Int(_Constant):
+    """An int known at compile time, in ``lo..hi`` (radix_bits; radix_rank's bits, which fix
+    CUB's RadixBits template argument)."""
+
+    def __init__(self, lo: int, hi: int | None = None, doc: str = ""):
+        self.lo, self.hi = lo, hi
+        self.doc = doc or f"an int from {lo}{f' to {hi}' if hi else ' up'} known at compile time"
+
+    def _range(self):
+        return f"{self.lo}..{self.hi}" if self.hi else f"{self.lo} or more"
+
+    def _check(self, c, p, v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            c.fail(p.name, f"must be an int, got {v!r}", self._range())
+        if v < self.lo or (self.hi is not None and v > self.hi):
+            c.fail(p.name, f"must be {'in ' if self.hi else ''}{self._range()}, got {v}", self._range())
+        return int(v)
+
+    def value(self, c, p, ty):
+        if not isinstance(ty, types.IntegerLiteral):
+            c.fail(p.name, f"must be an int known at compile time, got {ty}",
+                   f"a literal or a global/closure int, {self._range()}")
+        return self._check(c, p, ty.literal_value)
+
+    def host_value(self, c, p, v):
+        v = self._check(c, p, v)
+        return types.IntegerLiteral(v), v
+
+
+class _OptionalDType(_Constant):
+    """A dtype the two-phase constructor may fix (radix_sort_keys' value_dtype: absent = keys only)."""
+
+    kernel = False
+
+    def __init__(self, group):
+        self._dtype = DType(group)
+        self.doc = self._dtype.doc + " (omit it to sort keys only)"
+
+    def host_value(self, c, p, v):
+        return self._dtype.host_value(c, p, v)
+
+    def infer_host(self, c, p, v):
+        self._dtype.infer_host(c, p, v)
+
+
+class _Ranks(IndexArray):
+    """CUB's ``int (&ranks)[items_per_thread]``."""
+
+    def __init__(self):
+        super().__init__("ipt")
+        self.doc = "a 1-D int32 array of items-per-thread length (receives each key's rank)"
+
+    def check(self, c, p, ty):
+        super().check(c, p, ty)
+        if ty.dtype != types.int32:
+            c.fail(p.name, f"must be an array of int32 (CUB writes int ranks), got an array of {ty.dtype}",
+                   "coop.local.array(items_per_thread, np.int32)")
+
+
+class _DigitPrefix(Kind):
+    """radix_rank's exclusive_digit_prefix: CUB's ``int (&)[BINS_TRACKED_PER_THREAD]``."""
+
+    array = True
+    doc = ("a 1-D int32 array whose length is known at compile time (coop.local.array(n, np.int32)), "
+           "n >= max(1, ceil(2**(end_bit - begin_bit) / threads))")
+
+    def check(self, c, p, ty):
+        if not isinstance(ty, types.Array) or ty.ndim != 1 or ty.dtype != types.int32:
+            c.fail(p.name, f"must be a 1-D int32 array, got {ty}", "coop.local.array(n, np.int32)")
+        if static_length(ty) is None:
+            c.fail(p.name, "its length must be known at compile time: CUB writes a fixed number of entries",
+                   "coop.local.array(n, np.int32) with n >= max(1, ceil(2**(end_bit - begin_bit) / threads))")
+
+    def cub_type(self, c, p, ty):
+        return FixedArray(types.int32, _bins_tracked(c), "local")
+
+
+# --------------------------------------------------------------------------- shared checks
+
+
+def _threads(c) -> int:
+    x, y, z = c.dims
+    return x * y * z
+
+
+def _key_bits(kt) -> int:
+    return np.dtype(str(kt)).itemsize * 8
+
+
+def _constant(c, name):
+    """The compile-time value of an int argument (given as a constant, or fixed on the host), or None."""
+    if name in c.fixed and name not in c.given:
+        return int(c.fixed[name][1])
+    ty = c.type(name)
+    return ty.literal_value if isinstance(ty, types.IntegerLiteral) else None
+
+
+def _check_bits(c, begin, end, kt):
+    """0 <= begin_bit < end_bit <= bits of the key, for the values known at compile time."""
+    nbits = _key_bits(kt)
+    if begin is not None and not 0 <= begin < nbits:
+        c.fail("begin_bit", f"{begin} is not a bit of {kt} keys ({nbits} bits)", f"0..{nbits - 1}")
+    if end is not None and not 0 < end <= nbits:
+        c.fail("end_bit", f"{end} is past the {nbits} bits of {kt} keys" if end > nbits else f"must be positive, got {end}",
+               f"1..{nbits}")
+    if begin is not None and end is not None and begin >= end:
+        c.fail("end_bit", f"end_bit={end} is not greater than begin_bit={begin}: the keys are compared on bits "
+               "[begin_bit, end_bit)", f"{begin + 1}..{nbits}")
+
+
+def _check_tile(c, what):
+    n = _threads(c) * c.ipt
+    if n > _MAX_TILE:
+        c.fail("items_per_thread", f"{_threads(c)} threads x {c.ipt} items = {n} keys: {what} counts digits in "
+               f"16-bit counters, at most {_MAX_TILE} keys per block",
+               f"at most {_MAX_TILE // _threads(c)} items per thread")
+
+
+# --------------------------------------------------------------------------- radix sort
+
+
+def _check_keys(c, name):
+    kt = c.dtype("KeyT")
+    if not isinstance(kt, (types.Integer, types.Float, types.Boolean)):
+        c.fail(name, f"CUB radix-sorts integer, floating-point and bool keys, got {kt} keys",
+               "keys of an integer, float (float16/32/64) or bool dtype")
+    return kt
+
+
+def _sort_template(c):
+    kt = _check_keys(c, "keys" if "keys" in c.given else "dtype")
+    _check_tile(c, "CUB's BlockRadixSort")
+    _check_bits(c, _constant(c, "begin_bit"), _constant(c, "end_bit"), kt)
+    return block_class(c, "BlockRadixSort", {"KeyT": kt}, ItemsPerThread=c.ipt,
+                       ValueT=c.dtype("ValueT"), RadixBits=c.value("radix_bits"),
+                       MemoizeOuterScan=c.value("memoize_outer_scan"),
+                       InnerScanAlgorithm=cub_member(c.value("inner_scan_algorithm")),
+                       SMemConfig=cub_member(c.value("smem_config")))
+
+
+def _sort_build(c, descending: bool):
+    if "dtype" in c.fixed:  # a two-phase object: keys-only or pairs was fixed on the host
+        pairs = "value_dtype" in c.fixed
+        if c.has("values") and not pairs:
+            c.fail("values", "this two-phase object was made to sort keys only",
+                   "pass value_dtype= to the two-phase constructor (or use radix_sort_pairs)")
+        if pairs and not c.has("values"):
+            c.fail("values", "is required: this two-phase object sorts key-value pairs (value_dtype was given)")
+    args = {"keys": Arg("keys")}
+    if c.has("values"):
+        args["values"] = Arg("values")
+    if c.has("begin_bit") or c.has("end_bit"):
+        c.dtypes["BitT"] = types.int32  # CUB's int begin_bit/end_bit
+        args["begin_bit"] = Arg("begin_bit") if c.has("begin_bit") else Const(0, "BitT")
+        if c.has("end_bit"):
+            args["end_bit"] = Arg("end_bit")
+    method = ("SortDescending" if descending else "Sort") + ("BlockedToStriped" if c.value("blocked_to_striped") else "")
+    return CubCall(method, args, returns=None)
+
+
+_KEY_DTYPE = Param("dtype", DType("KeyT"), REQUIRED, host_only=True, doc="the key dtype")
+_SORT_KNOBS = (
+    Param("begin_bit", Value("int", minimum=0),
+          doc="the least significant key bit compared (default 0); a constant is checked at compile time, "
+              "a runtime value must satisfy 0 <= begin_bit < end_bit <= key bits"),
+    Param("end_bit", Value("int", minimum=0),
+          doc="one past the most significant key bit compared (default: all the key's bits)"),
+    Param("blocked_to_striped", Flag(), False,
+          doc="leave the sorted keys (and values) in a striped arrangement (CUB Sort[Descending]BlockedToStriped)"),
+    Param("radix_bits", _Int(1, _MAX_RADIX_BITS, f"an int from 1 to {_MAX_RADIX_BITS} known at compile time (CUB keeps "
+                             "2**radix_bits digit counters per thread in shared memory: more than 8 rarely fits)"),
+          4, doc="bits sorted per pass (CUB's RadixBits)"),
+    Param("memoize_outer_scan", Flag(), True, doc="CUB's MemoizeOuterScan"),
+    Param("inner_scan_algorithm", Enum(BlockScanAlgorithm), BlockScanAlgorithm.WARP_SCANS,
+          doc="CUB's InnerScanAlgorithm"),
+    Param("smem_config", Enum(SharedMemConfig), SharedMemConfig.FourByte,
+          doc="the shared-memory bank size CUB packs its digit counters for (CUB's SMemConfig)"),
+    TEMP, DIMS,
+)
+_KNOB_NAMES = ("radix_bits", "memoize_outer_scan", "inner_scan_algorithm", "smem_config")
+_SORT_DOC = """{what} (CUB BlockRadixSort::{method}): each thread's ``keys`` (and ``values``),
+    a blocked arrangement, are sorted in place across the block; with ``blocked_to_striped``
+    the result is striped (thread ``t`` item ``i`` holds sorted item ``i * threads + t``).
+    Stable. Keys are integers, floats (float16/32/64) or bool, ordered as CUB's radix traits
+    order them (see ``coop._radix``: -0.0 equals +0.0; NaNs by their bits, sign-less ones after
+    +inf); ``begin_bit``/``end_bit`` restrict the comparison to bits [begin_bit, end_bit) of
+    that order-preserving representation."""
+
+
+def _sort_keys(name, descending):
+    method = "SortDescending" if descending else "Sort"
+    return PrimitiveFunction(Primitive(
+        "block", name,
+        _SORT_DOC.format(what=f"A {'descending' if descending else 'ascending'} radix sort of keys, or of "
+                         "key-value pairs when ``values`` is given", method=method),
+        params=(Param("keys", Items("KeyT", "ipt", scalar=False), REQUIRED, doc="the thread's keys, sorted in place"),
+                IPT, *_SORT_KNOBS[:2],
+                Param("values", Items("ValueT", "ipt", scalar=False),
+                      doc="the thread's values (any dtype), moved with their keys"),
+                *_SORT_KNOBS[2:], _KEY_DTYPE,
+                Param("value_dtype", _OptionalDType("ValueT"), host_only=True, doc="the value dtype (pairs)")),
+        kernel_order=("keys", "items_per_thread", "begin_bit", "end_bit", "values", "blocked_to_striped",
+                      *_KNOB_NAMES, "temp_storage", "threads_per_block"),
+        host_order=("dtype", "threads_per_block", "items_per_thread", "value_dtype", "begin_bit", "end_bit",
+                    "blocked_to_striped", *_KNOB_NAMES),
+        template=_sort_template, build=lambda c: _sort_build(c, descending),
+        aliases=BLOCK_ALIASES, reaches={"BlockRadixSort": (method, method + "BlockedToStriped")}))
+
+
+def _sort_pairs(name, descending):
+    method = "SortDescending" if descending else "Sort"
+    return PrimitiveFunction(Primitive(
+        "block", name,
+        _SORT_DOC.format(what=f"A {'descending' if descending else 'ascending'} radix sort of key-value pairs",
+                         method=method),
+        params=(Param("keys", Items("KeyT", "ipt", scalar=False), REQUIRED, doc="the thread's keys, sorted in place"),
+                Param("values", Items("ValueT", "ipt", scalar=False), REQUIRED,
+                      doc="the thread's values (any dtype), moved with their keys"),
+                IPT, *_SORT_KNOBS, _KEY_DTYPE,
+                Param("value_dtype", DType("ValueT"), REQUIRED, host_only=True, doc="the value dtype")),
+        kernel_order=("keys", "values", "items_per_thread", "begin_bit", "end_bit", "blocked_to_striped",
+                      *_KNOB_NAMES, "temp_storage", "threads_per_block"),
+        host_order=("dtype", "value_dtype", "threads_per_block", "items_per_thread", "begin_bit", "end_bit",
+                    "blocked_to_striped", *_KNOB_NAMES),
+        template=_sort_template, build=lambda c: _sort_build(c, descending),
+        aliases=BLOCK_ALIASES, reaches={"BlockRadixSort": (method, method + "BlockedToStriped")}))
+
+
+radix_sort_keys = _sort_keys("radix_sort_keys", False)
+radix_sort_keys_descending = _sort_keys("radix_sort_keys_descending", True)
+radix_sort_pairs = _sort_pairs("radix_sort_pairs", False)
+radix_sort_pairs_descending = _sort_pairs("radix_sort_pairs_descending", True)
+
+
+# --------------------------------------------------------------------------- radix rank
+
+_RRA = RadixRankAlgorithm
+_EARLY = {_RRA.MATCH_EARLY_COUNTS_ANY: _cub_enums.WARP_MATCH_ANY,
+          _RRA.MATCH_EARLY_COUNTS_ATOMIC_OR: _cub_enums.WARP_MATCH_ATOMIC_OR}
+
+
+def _rank_bits(c):
+    """(begin_bit, radix bits) of a radix_rank call, checked against the unsigned key dtype."""
+    kt = c.dtype("KeyT")
+    if not isinstance(kt, types.Integer) or kt.signed:
+        c.fail("items" if "items" in c.given else "dtype",
+               f"CUB's radix rankers rank unsigned integer keys (their bits), got {kt} keys",
+               "uint8, uint16, uint32 or uint64 keys; to rank other keys in CUB's sort order, convert them to "
+               "the unsigned bits CUB's radix traits use (signed: flip the sign bit; floats: flip the sign bit "
+               "if positive, every bit if negative), or use coop.block.radix_sort_*")
+    begin, end = c.value("begin_bit"), c.value("end_bit")
+    _check_bits(c, begin, end, kt)
+    bits = end - begin
+    if bits > _MAX_RADIX_BITS:
+        c.fail("end_bit", f"end_bit - begin_bit = {bits} bits: CUB ranks 2**(end_bit - begin_bit) digits, "
+               f"keeping a counter per digit in shared memory", f"at most {_MAX_RADIX_BITS} bits (8 or fewer usually fit)")
+    return begin, bits
+
+
+def _bins_tracked(c) -> int:
+    """CUB's BINS_TRACKED_PER_THREAD: digits whose exclusive prefix each thread receives."""
+    _, bits = _rank_bits(c)
+    return max(1, -(-(1 << bits) // _threads(c)))
+
+
+def _rank_template(c):
+    _, bits = _rank_bits(c)
+    alg = c.value("algorithm")
+    desc = c.value("descending")
+    scan = cub_member(c.value("inner_scan_algorithm"))
+    x, y, z = c.dims
+    if alg in (_RRA.BASIC, _RRA.MEMOIZE):
+        return "BlockRadixRank", dict(BlockDimX=x, RadixBits=bits, IsDescending=desc,
+                                      MemoizeOuterScan=alg == _RRA.MEMOIZE, InnerScanAlgorithm=scan,
+                                      SMemConfig=cub_member(c.value("smem_config")), BlockDimY=y, BlockDimZ=z)
+    if c.has("smem_config"):
+        c.fail("smem_config", f"only BlockRadixRank (algorithm BASIC or MEMOIZE) takes a bank size; {alg!r} does not",
+               "omit smem_config, or algorithm=RadixRankAlgorithm.BASIC / MEMOIZE")
+    if alg == _RRA.MATCH:
+        return "BlockRadixRankMatch", dict(BlockDimX=x, RadixBits=bits, IsDescending=desc, InnerScanAlgorithm=scan,
+                                           BlockDimY=y, BlockDimZ=z)
+    if y != 1 or z != 1 or x % 32:
+        c.fail("threads_per_block", f"{alg!r} (CUB's BlockRadixRankMatchEarlyCounts) needs a 1-D block of whole warps "
+               f"(it uses threadIdx.x and full warps), got {c.dims}",
+               "a 1-D block of a multiple of 32 threads, or another algorithm")
+    if desc:
+        # its Digit() and ThreadBin() both reverse the digit, so IsDescending ranks ascending
+        # (block_radix_rank.cuh; seen on an H200): a wrong answer
+        c.fail("descending", f"CUB's BlockRadixRankMatchEarlyCounts ({alg!r}) ranks ascending even when asked to "
+               "rank descending", "algorithm=RadixRankAlgorithm.MATCH, BASIC or MEMOIZE for a descending ranking")
+    return "BlockRadixRankMatchEarlyCounts", dict(BlockDimX=x, RadixBits=bits, IsDescending=desc,
+                                                  InnerScanAlgorithm=scan, MATCH_ALGORITHM=_EARLY[alg])
+
+
+def _rank_build(c):
+    begin, bits = _rank_bits(c)
+    alg = c.value("algorithm")
+    if alg in (_RRA.BASIC, _RRA.MEMOIZE):
+        _check_tile(c, "CUB's BlockRadixRank")
+    args = {"keys": Arg("items"), "ranks": Arg("ranks"),
+            "digit_extractor": Helper("BFEDigitExtractor", (("KeyT", c.dtype("KeyT")),), (begin, bits))}
+    if c.has("exclusive_digit_prefix"):
+        n, have = _bins_tracked(c), static_length(c.type("exclusive_digit_prefix"))
+        if have < n:
+            c.fail("exclusive_digit_prefix", f"holds {have} items, but CUB writes {n} per thread "
+                   f"(2**{bits} digits over {_threads(c)} threads)", f"coop.local.array({n}, np.int32)")
+        if (bits == 1 and c.value("descending") and alg in (_RRA.BASIC, _RRA.MEMOIZE)
+                and c.value("smem_config") == SharedMemConfig.EightByte):
+            # 1 radix bit in 64-bit packed counters: CUB reads the prefixes from other counters
+            # than the descending ranking wrote (block_radix_rank.cuh), a wrong answer
+            c.fail("exclusive_digit_prefix", "CUB's BlockRadixRank returns wrong digit prefixes for a descending "
+                   "1-bit ranking with EightByte banks", "smem_config=SharedMemConfig.FourByte, or more bits")
+        args["exclusive_digit_prefix"] = Arg("exclusive_digit_prefix")
+    return CubCall("RankKeys", args, returns=None)
+
+
+radix_rank = PrimitiveFunction(Primitive(
+    "block", "radix_rank",
+    """Rank each thread's keys (``items``, a blocked arrangement of unsigned integers) by their
+    digit, bits [begin_bit, end_bit), across the block (CUB RankKeys with a BFEDigitExtractor):
+    ``ranks[i]`` receives the position of ``items[i]`` in the block's keys ordered by digit,
+    ascending or ``descending``. ``algorithm`` picks CUB's ranker: BASIC / MEMOIZE
+    (BlockRadixRank; equal digits keep blocked order), MATCH (BlockRadixRankMatch) or
+    MATCH_EARLY_COUNTS_ANY / _ATOMIC_OR (BlockRadixRankMatchEarlyCounts: 1-D blocks of whole
+    warps, ascending only); the match rankers order equal digits by warp, then item index, then
+    lane. ``exclusive_digit_prefix`` (optional) receives, in thread ``t`` entry ``j``, the number
+    of keys ranked before digit ``d = t * n + j`` (n: its required length; entries with ``d >=
+    2**(end_bit - begin_bit)`` are unspecified): keys with a smaller digit, or with a larger one
+    when descending. CUB's per-digit counts callback is not bound.""",
+    params=(Param("items", Items("KeyT", "ipt", scalar=False), REQUIRED, doc="the thread's keys (unsigned integers)"),
+            Param("ranks", _Ranks(), REQUIRED, doc="receives each key's rank"),
+            IPT,
+            Param("begin_bit", _Int(0), REQUIRED, doc="the digit's least significant bit"),
+            Param("end_bit", _Int(0), REQUIRED,
+                  doc="one past the digit's most significant bit (end_bit - begin_bit is CUB's RadixBits)"),
+            Param("descending", Flag(), False, doc="rank larger digits first"),
+            Param("exclusive_digit_prefix", _DigitPrefix(), doc="receives the digits' exclusive prefix counts"),
+            Param("algorithm", Enum(RadixRankAlgorithm), RadixRankAlgorithm.MEMOIZE, doc="CUB's ranker"),
+            Param("inner_scan_algorithm", Enum(BlockScanAlgorithm), BlockScanAlgorithm.WARP_SCANS,
+                  doc="CUB's InnerScanAlgorithm"),
+            Param("smem_config", Enum(SharedMemConfig), SharedMemConfig.FourByte,
+                  doc="BASIC / MEMOIZE: the bank size CUB packs its counters for"),
+            TEMP, DIMS, _KEY_DTYPE),
+    kernel_order=("items", "ranks", "items_per_thread", "begin_bit", "end_bit", "descending", "exclusive_digit_prefix",
+                  "algorithm", "inner_scan_algorithm", "smem_config", "temp_storage", "threads_per_block"),
+    host_order=("dtype", "threads_per_block", "items_per_thread", "begin_bit", "end_bit", "descending", "algorithm",
+                "inner_scan_algorithm", "smem_config"),
+    template=_rank_template, build=_rank_build, aliases=BLOCK_ALIASES | {"keys": "items"},
+    reaches={"BlockRadixRank": ("RankKeys",), "BlockRadixRankMatch": ("RankKeys",),
+             "BlockRadixRankMatchEarlyCounts": ("RankKeys",)}))
+
+__all__ = ["radix_sort_keys", "radix_sort_keys_descending", "radix_sort_pairs", "radix_sort_pairs_descending",
+           "radix_rank"]

@@ -1,0 +1,59 @@
+"""A kernel chaining several primitives through one shared coop.TempStorage (exchange ->
+discontinuity -> radix sort -> scan -> store), as a C++ author would with a union of
+TempStorages: compiled on the CPU tier, checked against NumPy on the GPU tier."""
+
+import numpy as np
+import pytest
+from numba import cuda, types
+
+import coop
+from cub_bindings.inspect import build_kernel
+
+T, IPT = 128, 4
+TILE = T * IPT
+#: the two-phase forms size the shared buffer: the largest TempStorage of the chain
+_PARTS = [coop.block.load(np.int32, T, IPT, "striped"), coop.block.exchange(np.int32, T, IPT),
+          coop.block.discontinuity(np.int32, T, IPT), coop.block.radix_sort_pairs(np.int32, np.int32, T, IPT),
+          coop.block.exclusive_sum(np.int32, T, IPT), coop.block.store(np.int32, T, IPT)]
+NBYTES = max(p.temp_storage_bytes for p in _PARTS)
+ALIGN = max(p.temp_storage_alignment for p in _PARTS)
+
+
+def chain(d_in, d_keys, d_out):
+    temp = coop.TempStorage(NBYTES, ALIGN)  # auto_sync: a barrier before each use
+    tile = d_in[cuda.blockIdx.x * TILE:]
+    items = coop.local.array(IPT, np.int32)
+    coop.block.load(tile, items, algorithm="striped", temp_storage=temp)  # striped arrangement
+    coop.block.exchange(items, block_exchange_type=coop.BlockExchangeType.StripedToBlocked, temp_storage=temp)
+    heads = coop.local.array(IPT, np.int32)
+    coop.block.discontinuity(items, heads, temp_storage=temp)  # 1 where an item differs from its predecessor
+    coop.block.radix_sort_pairs(items, heads, temp_storage=temp)
+    coop.block.exclusive_sum(heads, heads, temp_storage=temp)
+    coop.block.store(d_keys[cuda.blockIdx.x * TILE:], items, temp_storage=temp)
+    coop.block.store(d_out[cuda.blockIdx.x * TILE:], heads, temp_storage=temp)
+
+
+def test_chain_compiles_with_one_shared_temp_storage():
+    with coop.launch_shape(block=T):
+        b = build_kernel(chain, (types.int32[::1],) * 3, cc=(9, 0))
+    src = b.shim_source
+    for cls in ("BlockExchange", "BlockDiscontinuity", "BlockRadixSort", "BlockScan", "BlockLoad", "BlockStore"):
+        assert f"::cub::{cls}<" in src
+    assert "  C __obj;" not in src, "a primitive used CUB's private shared memory instead of the shared buffer"
+    assert src.count("C __obj(static_cast<typename C::TempStorage*>(__self)[__index]);") >= 6
+    assert NBYTES == _PARTS[3].temp_storage_bytes  # the radix sort is the largest
+
+
+@pytest.mark.gpu
+def test_chain_matches_numpy():
+    blocks = 5
+    rng = np.random.default_rng(7)
+    x = rng.integers(-20, 20, blocks * TILE).astype(np.int32)  # repeats: runs for the discontinuity
+    d_keys, d_out = cuda.device_array_like(x), cuda.device_array_like(x)
+    cuda.jit(chain)[blocks, T](cuda.to_device(x), d_keys, d_out)
+    keys, out = d_keys.copy_to_host().reshape(blocks, TILE), d_out.copy_to_host().reshape(blocks, TILE)
+    for b, t in enumerate(x.reshape(blocks, TILE)):
+        heads = np.concatenate([[1], t[1:] != t[:-1]]).astype(np.int32)  # CUB flags the tile's first item
+        perm = np.argsort(t, kind="stable")  # CUB's radix sort is stable
+        np.testing.assert_array_equal(keys[b], t[perm])
+        np.testing.assert_array_equal(out[b], np.cumsum(heads[perm]) - heads[perm])
