@@ -15,7 +15,7 @@ On the host (two-phase), the same names specialize a primitive up front::
 No ``link=``: the C++ is compiled and linked when the kernel is. See docs/coop.md.
 """
 
-from cub_bindings.functional import StatefulOp
+from cub_bindings.functional import Decomposer, StatefulOp
 
 from coop import block, enums, local, shared, warp
 from coop._arrays import TempStorage, ThreadData
@@ -29,5 +29,5 @@ from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, Blo
 #: the earlier API's name for a stateful callback
 StatefulFunction = StatefulOp
 
-__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction",
+__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer",
            "CoopError", "launch_shape", "shaped", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

@@ -18,7 +18,7 @@ import numpy as np
 from numba.cuda import types
 
 from cub_bindings import enums as _cub_enums
-from cub_bindings.extending import FixedArray, static_length
+from cub_bindings.extending import Decomposer, DecomposerType, FixedArray, static_length
 
 from coop._common import BLOCK_ALIASES, DIMS, IPT, TEMP, block_class
 from coop._decl import REQUIRED, Arg, Const, CubCall, Helper, Param, Primitive
@@ -111,6 +111,50 @@ class _DigitPrefix(Kind):
         return FixedArray(types.int32, _bins_tracked(c), "local")
 
 
+class _Decomposer(Kind):
+    """A radix sort's decomposer for record keys: ``coop.Decomposer("hi", "lo")`` or
+    ``coop.Decomposer(lambda k: (k.hi, k.lo))`` (the fields compared, most significant first)."""
+
+    host = True
+    doc = ('coop.Decomposer("hi", "lo") or coop.Decomposer(lambda key: (key.hi, key.lo)): the record key\'s '
+           "fields compared, most significant first (a global or closure variable in kernels)")
+
+    def check(self, c, p, ty):
+        if not isinstance(ty, DecomposerType):
+            c.fail(p.name, f"must be a coop.Decomposer, got {ty}", self.doc)
+
+    def host_value(self, c, p, v):
+        if not isinstance(v, Decomposer):
+            try:
+                v = Decomposer(v)
+            except TypeError as exc:
+                c.fail(p.name, str(exc), self.doc)
+        return DecomposerType(v.fields, v.ret_types), v
+
+
+def _decomposed_fields(c, kt):
+    """The record key's (name, type) pairs a decomposer names, checked; None without a decomposer."""
+    if not c.has("decomposer"):
+        return None
+    dec = c.type("decomposer")
+    if not isinstance(kt, types.Record):
+        c.fail("decomposer", f"is for record keys; these keys are {kt}", "omit decomposer (CUB sorts numbers directly)")
+    out = []
+    for name in dec.fields:
+        if name not in kt.fields:
+            c.fail("decomposer", f"names field {name!r}, which the key record does not have",
+                   f"fields of the key: {', '.join(kt.fields)}")
+        fty = kt.fields[name][0]
+        if not isinstance(fty, (types.Integer, types.Float, types.Boolean)):
+            c.fail("decomposer", f"field {name!r} is {fty}: CUB radix-sorts integer, float and bool fields",
+                   "a decomposer naming only numeric fields")
+        out.append((name, fty))
+    if dec.ret_types is not None and tuple(dec.ret_types) != tuple(t for _, t in out):
+        c.fail("decomposer", f"ret_type {tuple(map(str, dec.ret_types))} does not match the fields' types "
+               f"{tuple(str(t) for _, t in out)}", "omit ret_type, or give the fields' types")
+    return out
+
+
 # --------------------------------------------------------------------------- shared checks
 
 
@@ -119,7 +163,10 @@ def _threads(c) -> int:
     return x * y * z
 
 
-def _key_bits(kt) -> int:
+def _key_bits(kt, fields=None) -> int:
+    """Bits compared: the key's, or the decomposed fields' together."""
+    if fields is not None:
+        return sum(np.dtype(str(t)).itemsize * 8 for _, t in fields)
     return np.dtype(str(kt)).itemsize * 8
 
 
@@ -131,9 +178,9 @@ def _constant(c, name):
     return ty.literal_value if isinstance(ty, types.IntegerLiteral) else None
 
 
-def _check_bits(c, begin, end, kt):
+def _check_bits(c, begin, end, kt, fields=None):
     """0 <= begin_bit < end_bit <= bits of the key, for the values known at compile time."""
-    nbits = _key_bits(kt)
+    nbits = _key_bits(kt, fields)
     if begin is not None and not 0 <= begin < nbits:
         c.fail("begin_bit", f"{begin} is not a bit of {kt} keys ({nbits} bits)", f"0..{nbits - 1}")
     if end is not None and not 0 < end <= nbits:
@@ -157,6 +204,11 @@ def _check_tile(c, what):
 
 def _check_keys(c, name):
     kt = c.dtype("KeyT")
+    if isinstance(kt, types.Record):
+        if not c.has("decomposer"):
+            c.fail(name, f"the keys are records ({kt}): CUB sorts them through a decomposer naming the fields to compare",
+                   'decomposer=coop.Decomposer("field1", "field2", ...) (most significant first)')
+        return kt
     if not isinstance(kt, (types.Integer, types.Float, types.Boolean)):
         c.fail(name, f"CUB radix-sorts integer, floating-point and bool keys, got {kt} keys",
                "keys of an integer, float (float16/32/64) or bool dtype")
@@ -166,7 +218,7 @@ def _check_keys(c, name):
 def _sort_template(c):
     kt = _check_keys(c, "keys" if "keys" in c.given else "dtype")
     _check_tile(c, "CUB's BlockRadixSort")
-    _check_bits(c, _constant(c, "begin_bit"), _constant(c, "end_bit"), kt)
+    _check_bits(c, _constant(c, "begin_bit"), _constant(c, "end_bit"), kt, _decomposed_fields(c, kt))
     return block_class(c, "BlockRadixSort", {"KeyT": kt}, ItemsPerThread=c.ipt,
                        ValueT=c.dtype("ValueT"), RadixBits=c.value("radix_bits"),
                        MemoizeOuterScan=c.value("memoize_outer_scan"),
@@ -185,11 +237,16 @@ def _sort_build(c, descending: bool):
     args = {"keys": Arg("keys")}
     if c.has("values"):
         args["values"] = Arg("values")
+    fields = _decomposed_fields(c, c.dtype("KeyT"))
+    if fields is not None:
+        args["decomposer"] = Arg("decomposer")
     if c.has("begin_bit") or c.has("end_bit"):
         c.dtypes["BitT"] = types.int32  # CUB's int begin_bit/end_bit
         args["begin_bit"] = Arg("begin_bit") if c.has("begin_bit") else Const(0, "BitT")
         if c.has("end_bit"):
             args["end_bit"] = Arg("end_bit")
+        elif fields is not None:  # CUB's decomposer overloads take both bits or neither
+            args["end_bit"] = Const(_key_bits(None, fields), "BitT")
     method = ("SortDescending" if descending else "Sort") + ("BlockedToStriped" if c.value("blocked_to_striped") else "")
     return CubCall(method, args, returns=None)
 
@@ -201,6 +258,7 @@ _SORT_KNOBS = (
               "a runtime value must satisfy 0 <= begin_bit < end_bit <= key bits"),
     Param("end_bit", Value("int", minimum=0),
           doc="one past the most significant key bit compared (default: all the key's bits)"),
+    Param("decomposer", _Decomposer(), doc="record keys: the fields compared (CUB's decomposer)"),
     Param("blocked_to_striped", Flag(), False,
           doc="leave the sorted keys (and values) in a striped arrangement (CUB Sort[Descending]BlockedToStriped)"),
     Param("radix_bits", _Int(1, _MAX_RADIX_BITS, f"an int from 1 to {_MAX_RADIX_BITS} known at compile time (CUB keeps "
@@ -220,7 +278,10 @@ _SORT_DOC = """{what} (CUB BlockRadixSort::{method}): each thread's ``keys`` (an
     Stable. Keys are integers, floats (float16/32/64) or bool, ordered as CUB's radix traits
     order them (see ``coop._radix``: -0.0 equals +0.0; NaNs by their bits, sign-less ones after
     +inf); ``begin_bit``/``end_bit`` restrict the comparison to bits [begin_bit, end_bit) of
-    that order-preserving representation."""
+    that order-preserving representation. Record keys (a Numba record dtype) sort through
+    ``decomposer=coop.Decomposer("hi", "lo")``: the named fields compared, most significant
+    first, with ``begin_bit``/``end_bit`` counted over the fields together (the last
+    field's lowest bit is bit 0)."""
 
 
 def _sort_keys(name, descending):
@@ -235,10 +296,10 @@ def _sort_keys(name, descending):
                       doc="the thread's values (any dtype), moved with their keys"),
                 *_SORT_KNOBS[2:], _KEY_DTYPE,
                 Param("value_dtype", _OptionalDType("ValueT"), host_only=True, doc="the value dtype (pairs)")),
-        kernel_order=("keys", "items_per_thread", "begin_bit", "end_bit", "values", "blocked_to_striped",
-                      *_KNOB_NAMES, "temp_storage", "threads_per_block"),
+        kernel_order=("keys", "items_per_thread", "begin_bit", "end_bit", "values", "decomposer",
+                      "blocked_to_striped", *_KNOB_NAMES, "temp_storage", "threads_per_block"),
         host_order=("dtype", "threads_per_block", "items_per_thread", "value_dtype", "begin_bit", "end_bit",
-                    "blocked_to_striped", *_KNOB_NAMES),
+                    "decomposer", "blocked_to_striped", *_KNOB_NAMES),
         template=_sort_template, build=lambda c: _sort_build(c, descending),
         aliases=BLOCK_ALIASES, reaches={"BlockRadixSort": (method, method + "BlockedToStriped")}))
 
@@ -254,10 +315,10 @@ def _sort_pairs(name, descending):
                       doc="the thread's values (any dtype), moved with their keys"),
                 IPT, *_SORT_KNOBS, _KEY_DTYPE,
                 Param("value_dtype", DType("ValueT"), REQUIRED, host_only=True, doc="the value dtype")),
-        kernel_order=("keys", "values", "items_per_thread", "begin_bit", "end_bit", "blocked_to_striped",
-                      *_KNOB_NAMES, "temp_storage", "threads_per_block"),
+        kernel_order=("keys", "values", "items_per_thread", "begin_bit", "end_bit", "decomposer",
+                      "blocked_to_striped", *_KNOB_NAMES, "temp_storage", "threads_per_block"),
         host_order=("dtype", "value_dtype", "threads_per_block", "items_per_thread", "begin_bit", "end_bit",
-                    "blocked_to_striped", *_KNOB_NAMES),
+                    "decomposer", "blocked_to_striped", *_KNOB_NAMES),
         template=_sort_template, build=lambda c: _sort_build(c, descending),
         aliases=BLOCK_ALIASES, reaches={"BlockRadixSort": (method, method + "BlockedToStriped")}))
 

@@ -49,11 +49,12 @@ from cub_bindings._runtime.arrays import _dtype_of
 from cub_bindings._runtime.class_template import HostSpecialization, _make_instance, _type_construct, template_named
 from cub_bindings._runtime.enums import CubEnum, CubEnumMember, CubEnumValue
 from cub_bindings._runtime.layouts import temp_storage_layouts
-from cub_bindings._runtime.ntypes import CxxFunctorType, PlannedCall, StatefulOpType, ValueObjectType, planned
+from cub_bindings._runtime.ntypes import (CxxFunctorType, DecomposerType, PlannedCall, StatefulOpType, ValueObjectType,
+                                          planned)
 from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl, typing_registry
 from cub_bindings._runtime.resolve import ArgPlan, CallPlan, resolve
 from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
-from cub_bindings.functional import CxxFunctor, StatefulOp
+from cub_bindings.functional import CxxFunctor, Decomposer, StatefulOp
 
 #: a resolution failure: no overload accepts the arguments (message lists the candidates)
 NoOverload = TypingError
@@ -160,5 +161,5 @@ __all__ = [
     "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_temp_storage", "is_supported_scalar",
     "load_value", "lowering_registry", "numba_type_of_dtype", "planned", "register_model", "resolve_method", "specialize",
     "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
-    "ValueObjectType", "value_object_type", "emit_value_object",
+    "ValueObjectType", "value_object_type", "emit_value_object", "Decomposer", "DecomposerType",
 ]

@@ -38,7 +38,7 @@ def k_sort_families(d_in, d_out):
     coop.block.radix_sort_keys(keys, values=vals)  # the earlier API's pairs spelling
     coop.block.radix_sort_keys_descending(keys, values=vals, blocked_to_striped=True)
     coop.block.radix_sort_pairs(keys, vals)
-    coop.block.radix_sort_pairs(keys, vals, 4, 0, 16, True)
+    coop.block.radix_sort_pairs(keys, vals, 4, 0, 16, None, True)  # (..., decomposer, blocked_to_striped)
     coop.block.radix_sort_pairs_descending(keys, vals, end_bit=31)
     coop.block.radix_sort_pairs_descending(keys, vals, blocked_to_striped=True, dim=128)
 
@@ -174,7 +174,8 @@ def test_rank_multi_dimensional_block_and_digit_prefix_length():
 def test_two_phase_objects_report_temp_storage():
     ks = coop.block.radix_sort_keys(np.int32, 128, 4)
     kv = coop.block.radix_sort_keys(np.int32, 128, 4, np.float64)  # value_dtype: pairs
-    ps = coop.block.radix_sort_pairs(np.float32, np.int64, (32, 4), 2, 0, 16, True, 5, False, "raking", "eight_byte")
+    ps = coop.block.radix_sort_pairs(np.float32, np.int64, (32, 4), 2, 0, 16, None, True, 5, False, "raking",
+                                 "eight_byte")
     pd = coop.block.radix_sort_pairs_descending(np.uint8, np.int8, 64, items_per_thread=3, begin_bit=1, end_bit=7)
     rk = coop.block.radix_rank(np.uint32, 256, 4, 0, 6, True)
     rm = coop.block.radix_rank(np.uint16, 128, 2, 3, 8, algorithm="match")
@@ -327,11 +328,6 @@ _REC = np.dtype([("hi", np.int32), ("lo", np.int32)], align=True)
 def e_record_keys(d_in, d_out):
     keys = coop.local.array(4, _REC)
     coop.block.radix_sort_keys(keys)  # <- error
-
-
-def e_decomposer_not_declared(d_in, d_out):
-    keys = coop.local.array(4, np.int32)
-    coop.block.radix_sort_keys(keys, decomposer=None)  # <- error
 
 
 def e_shared_keys(d_in, d_out):
@@ -509,8 +505,7 @@ ERRORS = [
     (e_unknown_smem, "radix_sort_keys", "smem_config", "is not a SharedMemConfig"),
     (e_memoize_not_flag, "radix_sort_keys", "memoize_outer_scan", "must be the constant True or False"),
     (e_complex_keys, "radix_sort_keys", "keys", "not supported"),
-    (e_record_keys, "radix_sort_keys", "keys", "CUB radix-sorts integer, floating-point and bool keys"),
-    (e_decomposer_not_declared, "radix_sort_keys", "decomposer", "unknown keyword"),
+    (e_record_keys, "radix_sort_keys", "keys", "CUB sorts them through a decomposer naming the fields"),
     (e_shared_keys, "radix_sort_keys", "keys", "is a coop.shared.array"),
     (e_scalar_keys, "radix_sort_keys", "keys", "must be an array, got"),
     (e_tile_too_large, "radix_sort_keys", "items_per_thread", "1024 threads x 64 items = 65536 keys", 1024),
@@ -573,3 +568,86 @@ def test_host_misuse_is_one_coop_error(call, arg, message):
         call()
     text = str(info.value)
     assert f"argument `{arg}`" in text and message in text, text
+
+
+# --------------------------------------------------------------------------- record keys (decomposer)
+
+REC = __import__("numba").from_dtype(np.dtype([("hi", np.int16), ("lo", np.float32), ("tag", np.uint8)],
+                                                           align=True))
+DEC = coop.Decomposer(lambda k: (k.hi, k.lo))
+DEC_BAD_FIELD = coop.Decomposer("hi", "nope")
+DEC_BAD_RET = coop.Decomposer("hi", ret_type=(np.float32,))
+
+
+def k_record_keys(d_keys, d_vals):
+    keys = coop.local.array(4, d_keys.dtype)
+    vals = coop.local.array(4, d_vals.dtype)
+    coop.block.load(d_keys, keys)
+    coop.block.load(d_vals, vals)
+    coop.block.radix_sort_keys(keys, decomposer=DEC)
+    cuda.syncthreads()
+    coop.block.radix_sort_pairs_descending(keys, vals, decomposer=DEC, blocked_to_striped=True)
+    cuda.syncthreads()
+    coop.block.radix_sort_keys_descending(keys, 4, 0, 20, None, DEC)  # the earlier API's positional order
+    cuda.syncthreads()
+    coop.block.radix_sort_pairs(keys, vals, end_bit=48, decomposer=DEC)
+    coop.block.store(d_keys, keys)
+
+
+def test_record_keys_sort_through_a_decomposer():
+    src = build(k_record_keys, (REC[::1], I32)).shim_source
+    assert re.search(r"::cuda::std::tuple<::cuda::std::int16_t&, float&> operator\(\)\(cub_coop_rec_\w+& key\)", src)
+    calls = sorted(re.findall(r"__obj\.(Sort\w*)\(([^;]*)\);", src))
+    assert [m for m, _ in calls] == ["Sort", "Sort", "SortDescending", "SortDescendingBlockedToStriped"]
+    assert all("cub_coop_dec_" in args for _, args in calls)
+    # bits: the constant begin_bit is passed, and a missing one of the pair defaults (CUB takes both or neither)
+    two_phase = coop.block.radix_sort_pairs(REC, np.int32, 128, 4, decomposer=lambda k: (k.lo,))
+    assert two_phase.temp_storage_bytes > 0
+
+
+import re  # noqa: E402
+
+
+def e_record_without_decomposer(d_keys, d_vals):
+    keys = coop.local.array(4, d_keys.dtype)
+    coop.block.radix_sort_keys(keys)  # <- error
+
+
+def e_decomposer_unknown_field(d_keys, d_vals):
+    keys = coop.local.array(4, d_keys.dtype)
+    coop.block.radix_sort_keys(keys, decomposer=DEC_BAD_FIELD)  # <- error
+
+
+def e_decomposer_ret_type(d_keys, d_vals):
+    keys = coop.local.array(4, d_keys.dtype)
+    coop.block.radix_sort_keys(keys, decomposer=DEC_BAD_RET)  # <- error
+
+
+def e_decomposer_bits(d_keys, d_vals):
+    keys = coop.local.array(4, d_keys.dtype)
+    coop.block.radix_sort_keys(keys, decomposer=DEC, end_bit=49)  # <- error
+
+
+def e_decomposer_on_numbers(d_keys, d_vals):
+    keys = coop.local.array(4, d_vals.dtype)
+    coop.block.radix_sort_keys(keys, decomposer=DEC)  # <- error
+
+
+@pytest.mark.parametrize("kernel, arg, message", [
+    (e_record_without_decomposer, "keys", "CUB sorts them through a decomposer"),
+    (e_decomposer_unknown_field, "decomposer", "names field 'nope', which the key record does not have"),
+    (e_decomposer_ret_type, "decomposer", "ret_type ('float32',) does not match the fields' types ('int16',)"),
+    (e_decomposer_bits, "end_bit", "49 is past the 48 bits"),
+    (e_decomposer_on_numbers, "decomposer", "is for record keys; these keys are int32"),
+])
+def test_decomposer_misuse_is_one_coop_error(kernel, arg, message):
+    text = _compile_error(kernel, argtypes=(REC[::1], I32))
+    assert text.startswith(f"coop.block.radix_sort_keys: argument `{arg}`: "), text
+    assert message in text and MARK in text, text
+
+
+def test_decomposer_misuse_on_the_host():
+    with pytest.raises(coop.CoopError, match="argument `decomposer`: Decomposer: .* must return the key's fields"):
+        coop.block.radix_sort_keys(REC, 128, 4, decomposer=lambda k: (k.hi + 1,))
+    with pytest.raises(TypeError, match="must return the key's fields themselves"):
+        coop.Decomposer(lambda k: 3)
