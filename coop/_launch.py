@@ -300,3 +300,36 @@ def _literal_dispatch():
 
 
 _literal_dispatch()
+
+
+def _launch_bounds_from_the_launch():
+    """A kernel whose primitives took the block shape from its launch is compiled per launch
+    configuration (numba-cuda's launch-config specialization), so its block size is exact:
+    tell NVVM (``maxntid``), as a C++ author writes ``__launch_bounds__(threads)``. Without
+    it NVVM may give register-hungry CUB code (radix and merge sorts, discontinuity at 1024
+    threads) more registers than a block of that size can have, and the launch fails with
+    CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES. A ``launch_bounds=`` given to ``cuda.jit`` wins.
+
+    numba-cuda 0.30 applies launch bounds in one place (``nvvm.set_launch_bounds``, called for
+    kernels only, while the launch's configuration is current); this wraps it.
+    """
+    from numba.cuda.cudadrv import nvvm
+
+    if getattr(nvvm.set_launch_bounds, "_coop", False):
+        return
+    original = nvvm.set_launch_bounds
+
+    def set_launch_bounds(kernel, launch_bounds):
+        if launch_bounds is None:
+            cfg = current_launch_config()
+            if cfg is not None and getattr(cfg, "_kernel_launch_config_sensitive", False):
+                x, y, z = normalize_dims(cfg.blockdim)
+                launch_bounds = x * y * z
+        return original(kernel, launch_bounds)
+
+    set_launch_bounds._coop = True
+    nvvm.set_launch_bounds = set_launch_bounds
+
+
+_launch_bounds_from_the_launch()
+

@@ -57,3 +57,28 @@ def test_chain_matches_numpy():
         perm = np.argsort(t, kind="stable")  # CUB's radix sort is stable
         np.testing.assert_array_equal(keys[b], t[perm])
         np.testing.assert_array_equal(out[b], np.cumsum(heads[perm]) - heads[perm])
+
+
+@cuda.jit(device=True)
+def _less(a, b):
+    return a < b
+
+
+@pytest.mark.gpu
+def test_the_launch_block_size_becomes_the_kernels_launch_bounds():
+    """Kernels compiled for a launch get __launch_bounds__(threads): register-hungry CUB code
+    (a merge sort with a device-function comparison, 16 items per thread) then launches with
+    1024 threads instead of failing with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES."""
+
+    @cuda.jit
+    def k(d):
+        keys = coop.local.array(16, d.dtype)
+        coop.block.load(d, keys)
+        coop.block.merge_sort_keys(keys, compare_op=_less)
+        coop.block.store(d, keys)
+
+    x = np.random.default_rng(1).integers(-100, 100, 1024 * 16).astype(np.int8)
+    d = cuda.to_device(x)
+    k[1, 1024](d)
+    np.testing.assert_array_equal(d.copy_to_host(), np.sort(x))
+    assert any(".maxntid 1024, 1, 1" in asm for asm in k.inspect_asm().values())
