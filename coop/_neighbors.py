@@ -205,9 +205,9 @@ class _DifferenceOutput(Output):
 
     def infer(self, c, p, ty):
         super().infer(c, p, ty)
-        items = c._votes.get("T")
+        items = c.voted_dtypes("T")
         if isinstance(ty, ThreadDataType) and items:  # a ThreadData without dtype: the items' dtype
-            c.vote_dtype(self.group, items[0][0], p.name, weak=True)
+            c.vote_dtype(self.group, items[0], p.name, weak=True)
 
 
 def _difference_types(c):

@@ -130,6 +130,10 @@ class Call:
         if group is not None:
             self._votes.setdefault(group, []).append((types.unliteral(ty), source, explicit, weak))
 
+    def voted_dtypes(self, group) -> list:
+        """The dtypes voted for ``group`` so far (before settling), in vote order."""
+        return [v[0] for v in self._votes.get(group, [])]
+
     def vote_length(self, group, n, source, explicit=False):
         if group is not None:
             self._length_votes.setdefault(group, []).append((n, source, explicit))

@@ -85,7 +85,7 @@ def _cell(s: str) -> str:
 
 def markdown(primitives) -> str:
     out = ["# coop API reference", "",
-           "Generated from the declarations in `coop/block.py` and `coop/warp.py` by `python -m coop.docs`;",
+           "Generated from the primitives' declarations (`coop.block`, `coop.warp`) by `python -m coop.docs --write`;",
            "do not edit by hand (a test checks it is current). `where`: kernel (single-phase call),",
            "host (two-phase constructor).", ""]
     for prim in primitives:
