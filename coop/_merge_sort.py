@@ -31,7 +31,7 @@ _STABLE = Param("stable", Flag(), False,
                 doc="CUB StableSort: equal keys keep their order (Sort does not promise it)")
 _OOB = Param("oob_default", Value("KeyT"),
              doc="with valid_items: a key that sorts after every valid key, filling the rest of the tile "
-                 '(default for "<"/">" on int, uint, bool, float32 and float64 keys: the largest/smallest value)')
+                 '(default for "<"/">" on int, uint, bool and float keys: the largest/smallest value, or +-inf)')
 _DTYPE = Param("dtype", DType("KeyT"), REQUIRED, host_only=True, doc="the key dtype")
 _VALUE_DTYPE = Param("value_dtype", DType("ValueT"), REQUIRED, host_only=True, doc="the value dtype")
 
