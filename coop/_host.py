@@ -36,7 +36,7 @@ class PrimitiveFunction:
         self.__name__ = prim.name
         self.__qualname__ = prim.qualname
         self.__module__ = f"coop.{prim.scope}"
-        from coop.docs import docstring, kernel_signature
+        from coop._docstrings import docstring, kernel_signature
 
         self.__doc__ = docstring(prim)
         self.__signature__ = kernel_signature(prim)

@@ -1,5 +1,5 @@
-"""Documentation generated from the declarations: ``help(coop.block.scan)``,
-``inspect.signature(coop.block.scan)``, ``docs/coop-api.md`` and the coverage table in
+"""Reference pages generated from the declarations (``coop._docstrings`` gives ``help()`` and
+signatures from the same place): ``docs/coop-api.md`` and the coverage table in
 ``docs/coop.md`` (which coop call reaches which CUB method, from each declaration's
 ``reaches``). ``python -m coop.docs --write`` regenerates both files; tests check they
 are current.
@@ -7,77 +7,9 @@ are current.
 
 from __future__ import annotations
 
-import inspect
 import textwrap
 
-from coop._decl import REQUIRED, Primitive
-
-_P = inspect.Parameter
-
-
-def _default(p):
-    d = p.default
-    if d is REQUIRED:
-        return _P.empty
-    return d
-
-
-def kernel_signature(prim: Primitive) -> inspect.Signature:
-    """The kernel call's signature: positional order, then keyword-only the rest."""
-    params, seen = [], set()
-    for n in prim.kernel_order:
-        p = prim.param(n)
-        params.append(_P(n, _P.POSITIONAL_OR_KEYWORD, default=_default(p)))
-        seen.add(n)
-    # a required parameter may not follow optional ones in a Python signature
-    ok, fixed = True, []
-    for q in params:
-        if q.default is _P.empty and not ok:
-            q = q.replace(default=None)
-        ok = ok and q.default is _P.empty
-        fixed.append(q)
-    return inspect.Signature(fixed)
-
-
-def host_signature(prim: Primitive) -> str:
-    return ", ".join(prim.host_order)
-
-
-def _fmt_default(p) -> str:
-    if p.default is REQUIRED:
-        return "required"
-    if p.default is None:
-        return "—"
-    return repr(p.default)
-
-
-def parameter_rows(prim: Primitive):
-    """(name, default, accepts, description, where) for every parameter."""
-    rows = []
-    for p in prim.params:
-        where = "host" if p.host_only else ("kernel, host" if p.kind.host else "kernel")
-        rows.append((p.name, _fmt_default(p), p.kind.doc, p.doc, where))
-    return rows
-
-
-def docstring(prim: Primitive) -> str:
-    lines = [textwrap.dedent(prim.doc).strip(), ""]
-    lines.append(f"In a kernel: {prim.qualname}({', '.join(prim.kernel_order)})")
-    lines.append(f"On the host (two-phase): {prim.qualname}({host_signature(prim)})")
-    lines.append("")
-    lines.append("Parameters:")
-    for name, default, accepts, desc, where in parameter_rows(prim):
-        lines.append(f"  {name} [{where}; default {default}]: {desc + '; ' if desc else ''}{accepts}")
-    if prim.aliases:
-        lines.append("")
-        lines.append("Aliases: " + ", ".join(f"{a} = {n}" for a, n in sorted(prim.aliases.items())))
-    for m in prim.methods:
-        lines.append("")
-        lines.append(f"Method .{m.name}({', '.join(m.order)}): {textwrap.dedent(m.doc).strip()}")
-        for p in m.params:
-            lines.append(f"  {p.name} [default {_fmt_default(p)}]: {p.doc + '; ' if p.doc else ''}{p.kind.doc}")
-    return "\n".join(lines)
-
+from coop._docstrings import fmt_default, host_signature, parameter_rows
 
 def _cell(s: str) -> str:
     return " ".join(str(s).split()).replace("|", "\\|")
@@ -109,7 +41,7 @@ def markdown(primitives) -> str:
             out.append("| parameter | default | accepts |")
             out.append("| --- | --- | --- |")
             for p in m.params:
-                out.append(f"| `{p.name}` | {_cell(_fmt_default(p))} | {_cell((p.doc + '; ' if p.doc else '') + p.kind.doc)} |")
+                out.append(f"| `{p.name}` | {_cell(fmt_default(p))} | {_cell((p.doc + '; ' if p.doc else '') + p.kind.doc)} |")
         out.append("")
     return "\n".join(out)
 
