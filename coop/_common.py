@@ -8,6 +8,8 @@ from numba.cuda import types
 from cub_bindings import functional as F
 
 from coop._decl import REQUIRED, Arg, Const, CubCall, Functor, Param
+from cub_bindings.extending import is_supported_scalar
+
 from coop._kinds import BlockDims, Count, DType, TempStorageArg, Value, WarpThreads
 
 DTYPE = Param("dtype", DType("T"), REQUIRED, host_only=True, doc="the item dtype")
@@ -35,8 +37,17 @@ def block_class(c, cls, lead=None, **targs):
     return cls, {**(lead or {"T": c.dtype()}), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
 
 
-def no_bool_sum(c, name):
-    """A sum of bools is a logical or in C++: refuse it instead of returning a bool."""
+def is_user_type(ty) -> bool:
+    """A record or an extension type: CUB gets it as a struct, so no built-in operator applies."""
+    return ty is not None and not isinstance(ty, (types.Number, types.Boolean)) and is_supported_scalar(ty)
+
+
+def check_sum(c, name):
+    """CUB's Sum adds with ``+``: refuse items it cannot add (user types) or would add wrongly
+    (a sum of bools is a logical or in C++) instead of failing in C++ or returning a bool."""
+    if is_user_type(c.dtype()):
+        c.fail(name, f"a sum of {c.dtype()} items: CUB adds with +, which {c.dtype()} does not have",
+               "a reduce/scan with a @cuda.jit(device=True) operator of two items")
     if isinstance(c.dtype(), types.Boolean):
         c.fail(name, "summing bool items gives a bool (a logical or), not a count",
                "convert to an integer first, e.g. numba.int32(x > 0), or use binary_op=\"or\"")
@@ -63,8 +74,13 @@ def identity(functor, dtype):
 def op_source(c, name, default=None):
     """The CUB argument for an operator parameter: a functor constant or the device function."""
     if not c.has(name):
-        return "cxx", default, Functor(default)
-    kind, f = c.op(name)
+        kind, f = "cxx", default
+    else:
+        kind, f = c.op(name)
+    if kind == "cxx" and f is not None and is_user_type(c.dtype()):
+        c.fail(name, f"{f!r} is a C++ operator, which {c.dtype()} items do not have"
+               + ("" if c.has(name) else " (it is the default)"),
+               "a @cuda.jit(device=True) function of two items")
     return kind, f, (Functor(f) if kind == "cxx" else Arg(name))
 
 

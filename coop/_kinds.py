@@ -25,7 +25,16 @@ from cub_bindings.extending import (CubEnumMember, CxxFunctor, CxxFunctorType, F
 from coop import _ops, enums
 from coop._arrays import ThreadDataType, TempStorageType
 
-_SCALAR = (types.Number, types.Boolean, types.Record)
+
+
+def _is_scalar(ty) -> bool:
+    """A single item: a number, bool, record or extension type (not an array)."""
+    return isinstance(ty, (types.Number, types.Boolean, types.Record)) or (
+        isinstance(ty, types.Type) and not isinstance(ty, types.Array) and is_supported_scalar(ty))
+
+
+def _is_struct(ty) -> bool:
+    return ty is not None and not isinstance(ty, (types.Number, types.Boolean)) and _is_scalar(ty)
 
 
 def _show(ty):
@@ -121,7 +130,7 @@ class Items(_ArrayKind):
     def infer(self, c, p, ty):
         if is_array(ty):
             self._vote_array(c, p, ty)
-        elif isinstance(ty, _SCALAR) and self.scalar:
+        elif _is_scalar(ty) and self.scalar:
             c.vote_dtype(self.group, types.unliteral(ty), p.name)
             c.scalar = True
         else:
@@ -301,7 +310,7 @@ class Value(Kind):
                            f"0..{c.warp_threads}")
             return
         target = c.dtype(self.group)
-        if isinstance(target, types.Record) or isinstance(ty, types.Record):
+        if _is_struct(target) or _is_struct(ty):
             if types.unliteral(ty) != target:
                 c.fail(p.name, f"must be a {target} value, got {ty}")
             return

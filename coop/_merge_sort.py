@@ -15,7 +15,7 @@ from numba.cuda import types
 from cub_bindings import functional as F
 
 from coop import _ops
-from coop._common import BLOCK_ALIASES, DIMS, IPT, TEMP, VALID, WARP, WARP_ALIASES, block_class
+from coop._common import BLOCK_ALIASES, DIMS, IPT, TEMP, VALID, WARP, WARP_ALIASES, block_class, is_user_type
 from coop._decl import ABSENT, REQUIRED, Arg, Const, CubCall, Functor, Param, Primitive
 from coop._host import PrimitiveFunction
 from coop._kinds import DType, Flag, Items, Operator, Value
@@ -56,7 +56,7 @@ def _compare_source(c):
             return None, Arg("compare_op")
         if functor not in _ORDERS:
             c.fail("compare_op", f"{functor!r} is not a strict weak order", _COMPARE_VALID)
-    if isinstance(key, types.Record):
+    if is_user_type(key):
         c.fail("compare_op", f"{key} keys have no built-in order", "a @cuda.jit(device=True) function (a, b) -> bool")
     return functor, Functor(functor)
 

@@ -17,7 +17,7 @@ from cub_bindings.extending import FixedArray, static_length
 
 from coop import _ops
 from coop._arrays import ThreadDataType
-from coop._common import BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_class, op_source
+from coop._common import BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_class, is_user_type, op_source
 from coop._decl import REQUIRED, Arg, CubCall, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
 from coop._kinds import DType, Enum, IndexArray, Items, Operator, Output, Ref, Value
@@ -63,9 +63,9 @@ def _distinct(c, out, inp, why):
 
 
 def _no_record_functor(c, name, kind):
-    if kind == "cxx" and isinstance(c.dtype(), types.Record):
-        c.fail(name, f"a named operator cannot compare or subtract {c.dtype()} records",
-               "a @cuda.jit(device=True) function of two records")
+    if kind == "cxx" and is_user_type(c.dtype()):
+        c.fail(name, f"a named operator cannot compare or subtract {c.dtype()} items",
+               "a @cuda.jit(device=True) function of two items")
 
 
 # --------------------------------------------------------------------------- discontinuity
@@ -212,7 +212,7 @@ class _DifferenceOutput(Output):
 
 def _difference_types(c):
     t, out = c.dtype(), c.dtype("OutT") or c.dtype()
-    if isinstance(t, types.Record) or isinstance(out, types.Record):
+    if is_user_type(t) or is_user_type(out):
         if t != out:
             c.fail("output_items", f"items of {t} need an output of the same type, got {out}", f"an array of {t}")
     elif isinstance(t, types.Float) and isinstance(out, (types.Integer, types.Boolean)):

@@ -253,7 +253,8 @@ def _settle_dtypes(c: Call):
                 c.fail(source, f"mismatched dtypes: {what}, but {c.group_label(group)} are {pick[0]}",
                        f"an array of {pick[0]}" if is_array(c.type(source)) else f"{pick[0]} (convert explicitly)")
         if not is_supported_scalar(pick[0]):
-            c.fail(pick[1], f"items of type {pick[0]} are not supported", "integers, floats, bool, or a Numba record type")
+            c.fail(pick[1], f"items of type {pick[0]} are not supported", "integers, floats, bool, a Numba record type, or an extension type with "
+                   "methods={'construct': f(this), 'assign': f(this, that)}")
         c.dtypes[group] = pick[0]
 
 

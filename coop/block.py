@@ -14,7 +14,7 @@ from cub_bindings import functional as F
 import numpy as np
 
 from coop._common import (BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_class, initial_source, load_call,
-                          no_bool_sum, op_source, store_call)
+                          check_sum, op_source, store_call)
 from coop._kinds import (Callback, Choice, Count, Counters, DType, Enum, Flag, GlobalArray, IndexArray, Items,
                          Operator, Output, Ref, Value)
 from coop._decl import REQUIRED, Arg, Construct, CubCall, Functor, Method, Param, Primitive, Scratch
@@ -115,7 +115,7 @@ def _scan_call(c, mode, op_param):
     kind, functor, op_src = op_source(c, op_param, F.plus) if op_param else ("cxx", F.plus, Functor(F.plus))
     is_sum = kind == "cxx" and functor is F.plus
     if is_sum:
-        no_bool_sum(c, "src")
+        check_sum(c, "src")
     prefix, agg = c.has("block_prefix_callback_op"), c.has("block_aggregate")
     if prefix and agg:
         c.fail("block_aggregate", "CUB has no scan taking both a prefix callback and block_aggregate",
@@ -218,7 +218,7 @@ inclusive_scan = _scan_like("inclusive")
 
 def _reduce_call(c, method):
     if method == "Sum":
-        no_bool_sum(c, "src")
+        check_sum(c, "src")
     args = {("input" if c.scalar else "inputs"): Arg("src")}
     if method == "Reduce":
         kind, f, src = op_source(c, "binary_op")

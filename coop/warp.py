@@ -19,7 +19,7 @@ from numba.cuda import types
 from cub_bindings.extending import dtype_of, numba_type_of_dtype
 
 from coop._common import (DTYPE, IPT, TEMP, VALID, VALID_LANES, WARP, WARP_ALIASES, initial_source, load_call,
-                          no_bool_sum, op_source, store_call)
+                          check_sum, op_source, store_call)
 from coop._kinds import (Choice, Count, Enum, Flag, GlobalArray, IndexArray, Items, Kind, Operator, Output,
                          Ref, Value, is_array)
 from coop._decl import REQUIRED, Arg, CubCall, Functor, Param, Primitive, Scratch
@@ -153,7 +153,7 @@ exchange = PrimitiveFunction(Primitive(
 
 def _reduce_call(c, method):
     if method == "Sum":
-        no_bool_sum(c, "src")
+        check_sum(c, "src")
     args = {"input": Arg("src")}
     if method == "Reduce":
         args["reduction_op"] = op_source(c, "binary_op")[2]
@@ -243,7 +243,7 @@ def _segmented_call(c, method, flag, op):
     if op:
         args["reduction_op"] = op_source(c, "binary_op")[2]
     else:
-        no_bool_sum(c, "src")
+        check_sum(c, "src")
     return CubCall(method, args, returns="cub")
 
 
@@ -295,7 +295,7 @@ class _BatchResults(Output):
 
 def _batched_call(c, method):
     if method == "Sum":
-        no_bool_sum(c, "inputs")
+        check_sum(c, "inputs")
     batches, lanes = c.length("batches"), c.warp_threads
     need = -(-batches // lanes)
     args = {"inputs": Arg("inputs")}
@@ -370,7 +370,7 @@ def _scan_call(c, mode, op_param):
     kind, functor, op_src = op_source(c, op_param, F.plus) if op_param else ("cxx", F.plus, Functor(F.plus))
     is_sum = kind == "cxx" and functor is F.plus
     if is_sum:
-        no_bool_sum(c, "src")
+        check_sum(c, "src")
     partial = c.has("valid_items")
     tail = {"warp_aggregate": Arg("warp_aggregate")} if c.has("warp_aggregate") else {}
     name = "Exclusive" if mode == "exclusive" else "Inclusive"
@@ -438,7 +438,7 @@ def _both_call(c):
         c.fail("src", "warp scans take one item per lane", "a scalar (use coop.block scans for arrays)")
     kind, functor, op_src = op_source(c, "scan_op", F.plus)
     if kind == "cxx" and functor is F.plus:
-        no_bool_sum(c, "src")
+        check_sum(c, "src")
     init = initial_source(c, "initial_value", kind, functor, "scan (its exclusive result)")
     if init is None:
         c.fail("initial_value", "is required with a device-function operator: CUB leaves lane 0's exclusive "

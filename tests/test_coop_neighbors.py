@@ -632,8 +632,8 @@ ERRORS = [
      r"200 \(fixed by the two-phase constructor\) is out of range for Rotate", "0..127"),
 ]
 RECORD_ERRORS = [
-    (e_record_named_flag_op, "coop.block.discontinuity", "flag_op", "a named operator cannot compare",
-     "a @cuda.jit(device=True) function of two records"),
+    (e_record_named_flag_op, "coop.block.discontinuity", "flag_op", r"is a C\+\+ operator, which Record\(",
+     "a @cuda.jit(device=True) function of two items"),
     (e_diff_record_output, "coop.block.adjacent_difference", "output_items", "need an output of the same type",
      "an array of Record"),
 ]

@@ -55,7 +55,10 @@ def numba_type_of_dtype(dtype) -> types.Type:
 
 
 def is_supported_scalar(ty: types.Type) -> bool:
-    return ty in _SCALARS or isinstance(ty, types.Record)
+    """Numbers, bool, records, and extension types with construct/assign methods (``udt``)."""
+    from cub_bindings._runtime import udt
+
+    return ty in _SCALARS or isinstance(ty, types.Record) or udt.methods_of(ty) is not None
 
 
 def cxx_name(ty: types.Type) -> str:
@@ -64,8 +67,13 @@ def cxx_name(ty: types.Type) -> str:
         return _SCALARS[ty]
     if isinstance(ty, types.Record):
         return record_struct_name(ty)
+    from cub_bindings._runtime import udt
+
+    if udt.methods_of(ty) is not None:
+        return udt.struct_name(ty)
     raise UnsupportedType(
-        f"{ty} has no C++ counterpart here; use an integer, float32/float64, bool, or a numpy record dtype"
+        f"{ty} has no C++ counterpart here; use an integer, float16/32/64, bool, a numpy record dtype, or an "
+        "extension type with methods={'construct': f(this), 'assign': f(this, that)}"
     )
 
 
@@ -78,6 +86,10 @@ def short_name(ty: types.Type) -> str:
         return f"{kind}{ty.bitwidth}"
     if isinstance(ty, types.Record):
         return record_struct_name(ty).replace("cub_coop_", "")
+    from cub_bindings._runtime import udt
+
+    if udt.methods_of(ty) is not None:
+        return udt.struct_name(ty).replace("cub_coop_", "")
     raise UnsupportedType(f"{ty} has no C++ counterpart here")
 
 
@@ -110,6 +122,19 @@ def record_definition(rec: types.Record) -> str:
         f"struct alignas({max(align, 1)}) {name} {{\n{body}\n}};",
         f"static_assert(sizeof({name}) == {rec.size}, \"record size or field alignment mismatch: use an aligned "
         f"numpy dtype (np.dtype(..., align=True))\");"])
+
+
+def definitions(*tys) -> dict:
+    """C++ definitions the spellings of ``tys`` need (records, extension types), keyed for a preamble."""
+    from cub_bindings._runtime import udt
+
+    out = {}
+    for t in tys:
+        if isinstance(t, types.Record):
+            out[f"rec:{record_struct_name(t)}"] = record_definition(t)
+        elif t is not None and udt.methods_of(t) is not None:
+            out[f"udt:{udt.struct_name(t)}"] = udt.definition(t)
+    return out
 
 
 def records_in(ty: types.Type) -> list[types.Record]:

@@ -6,9 +6,10 @@ import itertools
 import threading
 
 from llvmlite import ir
-from numba.cuda import cgutils
+from numba.cuda import cgutils, types
 
-from cub_bindings._runtime import render
+
+from cub_bindings._runtime import render, udt
 from cub_bindings._runtime.resolve import CallPlan, OpPlan
 from cub_bindings._runtime.shims import shimset_for
 
@@ -89,6 +90,16 @@ def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
     b.ret_void()
 
 
+def _types_of(plan: CallPlan) -> list:
+    """Every Numba type a shim spells: template arguments, argument elements, operator operands."""
+    tys = [v for _, v in plan.specialization.args if isinstance(v, types.Type)]
+    for ap in plan.args:
+        tys.append(ap.elem)
+        if ap.op is not None:
+            tys += [*ap.op.operand_types, ap.op.return_type]
+    return tys
+
+
 def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, *, ctor_ts=None):
     """Add the shim for ``plan`` to this library's ShimSet and call it; returns the result value."""
     shimset = shimset_for(context)
@@ -99,6 +110,8 @@ def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, 
             define_op_wrapper(context, ap.op, sym, builder.module)
     ctor = ctor_ts is not None
     symbol, code, preamble = render.render_call(plan, op_symbols, ctor=ctor)
+    for ty in udt.used_in(_types_of(plan)):
+        udt.define_wrappers(context, ty, builder.module)
     sp = plan.specialization
     headers = [sp.spec.header] + [ap.numba_type.specialization.spec.header for ap in plan.supplied if ap.param.role == "extractor"]
     shimset.add(symbol, code, headers=headers, preamble=preamble, layouts=[sp.temp_storage_cxx])

@@ -19,11 +19,7 @@ MAX_PERSISTENT_ALIGN = 16
 
 
 def _records(*tys) -> dict:
-    out = {}
-    for t in tys:
-        if isinstance(t, types.Record):
-            out[f"rec:{cxx.record_struct_name(t)}"] = cxx.record_definition(t)
-    return out
+    return cxx.definitions(*tys)
 
 
 def op_symbol_struct(op: OpPlan, symbol: str) -> str:

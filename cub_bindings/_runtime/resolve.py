@@ -196,7 +196,7 @@ class _Matcher:
             if isinstance(ty, types.BooleanLiteral):
                 ty = types.boolean
             target = self.deduce(p.elem, ty, p)
-        if not isinstance(ty, (types.Number, types.Boolean, types.Record)):
+        if not (isinstance(ty, (types.Number, types.Boolean)) or cxx.is_supported_scalar(ty)):
             raise NoMatch(f"parameter `{p.name}` expects a {target} value, got {ty}")
         if p.elem in cxx.BUILTIN_CXX and isinstance(ty, types.Integer):
             return ArgPlan(p, ty, elem=target)

@@ -74,9 +74,8 @@ class Specialization:
 
     @property
     def preamble(self) -> dict:
-        """C++ definitions the spelling needs: structs for record-typed template arguments."""
-        return {f"rec:{cxx.record_struct_name(v)}": cxx.record_definition(v) for _, v in self.args
-                if isinstance(v, types.Record)}
+        """C++ definitions the spelling needs: structs for record- and extension-typed template arguments."""
+        return cxx.definitions(*[v for _, v in self.args if isinstance(v, types.Type)])
 
 
 def _py_repr(v):
