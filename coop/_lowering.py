@@ -71,7 +71,6 @@ def _storage_pointer(context, builder, plan, vals, tys, obj):
 
 
 def _values(context, builder, plan, vals, tys, obj, scratch):
-
     out = []
     for src, cubty in plan.sources:
         if isinstance(src, Arg) and src.name in vals:

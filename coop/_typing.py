@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from numba.cuda import types
 
 from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numba_type_of_dtype, TemplateArgumentError, is_supported_scalar,
-                                    resolve_method, specialize, temp_storage_layouts, static_length)
+                                    resolve_method, specialize, temp_storage_layouts, static_length,
+                                    value_object_type)
 
 from coop import _launch, _ops
 from coop._arrays import ThreadDataType, refine_thread_data
-from coop._decl import Arg, Captured, Const, CubCall, Functor, Primitive, Scratch
+from coop._decl import Arg, Captured, Const, CubCall, Functor, Helper, Primitive, Scratch
 from coop._errors import CoopError, current_call, fail
 from coop._kinds import BlockDims, Count, DType, GlobalArray, Output, Ref, WarpThreads, _absent, is_array
 
@@ -253,7 +254,8 @@ def _settle_dtypes(c: Call):
                 c.fail(source, f"mismatched dtypes: {what}, but {c.group_label(group)} are {pick[0]}",
                        f"an array of {pick[0]}" if is_array(c.type(source)) else f"{pick[0]} (convert explicitly)")
         if not is_supported_scalar(pick[0]):
-            c.fail(pick[1], f"items of type {pick[0]} are not supported", "integers, floats, bool, a Numba record type, or an extension type with "
+            c.fail(pick[1], f"items of type {pick[0]} are not supported",
+                   "integers, floats, bool, a Numba record type, or an extension type with "
                    "methods={'construct': f(this), 'assign': f(this, that)}")
         c.dtypes[group] = pick[0]
 
@@ -343,11 +345,7 @@ def cub_type(c: Call, params: dict, src):
         return CxxFunctorType(src.functor)
     if isinstance(src, Const):
         return c.dtype(src.group)
-    from coop._decl import Helper
-
     if isinstance(src, Helper):
-        from cub_bindings.extending import value_object_type
-
         return value_object_type(c.context, src.template, dict(src.targs), src.args)
     raise AssertionError(src)
 
