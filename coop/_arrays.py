@@ -62,9 +62,12 @@ def ThreadData(items_per_thread, dtype=None, alignment=None):  # noqa: N802 (the
     raise RuntimeError("coop.ThreadData can only be called inside a CUDA kernel or device function")
 
 
-def TempStorage(size_in_bytes, alignment=None, auto_sync=True):  # noqa: N802
+def TempStorage(size_in_bytes=None, alignment=None, auto_sync=True):  # noqa: N802
     """Shared memory for primitives' temporary storage, ``size_in_bytes`` bytes aligned to
-    ``alignment`` (default 16). Size it with a two-phase primitive's ``temp_storage_bytes``.
+    ``alignment`` (default 16). Without ``size_in_bytes`` it is sized from the primitives
+    given it in the function that made it: the largest TempStorage any of them needs (they
+    share it, one after the other), aligned for all of them. With a size, that size is
+    checked against each use (a two-phase primitive's ``temp_storage_bytes`` tells it).
 
     With ``auto_sync`` (the default) every primitive given this storage first waits for
     the block (``__syncthreads``; ``__syncwarp`` for warp primitives), so reusing it across
@@ -77,19 +80,65 @@ def TempStorage(size_in_bytes, alignment=None, auto_sync=True):  # noqa: N802
 
 
 class TempStorageType(FixedArray):
-    """A ``coop.TempStorage``: a shared byte array that primitives place their TempStorage in."""
+    """A ``coop.TempStorage``: a shared byte array that primitives place their TempStorage in.
 
-    def __init__(self, nbytes: int, alignment: int, auto_sync: bool):
-        self.auto_sync = auto_sync
+    ``planned``: its size was omitted and comes from its uses (each primitive refines the
+    variable to a size at least its own need; Numba unifies the refinements to the largest)."""
+
+    def __init__(self, nbytes: int, alignment: int, auto_sync: bool, planned: bool = False):
+        self.auto_sync, self.planned = auto_sync, planned
         super().__init__(types.uint8, nbytes, "shared", alignment)
-        self.name = f"coop.TempStorage({nbytes}, alignment={alignment}{'' if auto_sync else ', auto_sync=False'})"
+        size = f"planned: {nbytes}" if planned else str(nbytes)
+        self.name = f"coop.TempStorage({size}, alignment={alignment}{'' if auto_sync else ', auto_sync=False'})"
 
     @property
     def key(self):
-        return super().key + (self.auto_sync,)
+        return super().key + (self.auto_sync, self.planned)
+
+    def unify(self, typingctx, other):
+        if (isinstance(other, TempStorageType) and self.planned and other.planned
+                and self.auto_sync == other.auto_sync):
+            return TempStorageType(max(self.length, other.length), max(self.alignment, other.alignment),
+                                   self.auto_sync, planned=True)
+        return None
+
+
+class PlannedStorageType(types.Type):
+    """``coop.TempStorage()`` before any primitive has sized it: the first use refines the
+    variable to a planned ``TempStorageType`` (``refine_temp_storage``); the shared memory is
+    allocated where ``TempStorage()`` is assigned (the cast to the refined type)."""
+
+    dtype = None  # numba's type inference reads .dtype of a call's result
+
+    def __init__(self, alignment: int | None, auto_sync: bool, site: str = "?"):
+        self.alignment, self.auto_sync, self.site = alignment, auto_sync, site
+        super().__init__(f"coop.TempStorage(size: planned, alignment={alignment}, auto_sync={auto_sync})@{site}")
+
+    def sized(self, nbytes: int, alignment: int) -> TempStorageType:
+        return TempStorageType(nbytes, max(alignment, self.alignment or 16), self.auto_sync, planned=True)
+
+    def unify(self, typingctx, other):
+        if isinstance(other, TempStorageType) and other.planned and other.auto_sync == self.auto_sync:
+            return other
+        return None
 
 
 register_model(TempStorageType)(ArrayModel)
+register_model(PlannedStorageType)(OpaqueModel)
+
+
+def refine_temp_storage(ty, nbytes: int, alignment: int, var, what: str) -> TempStorageType:
+    """Refine the variable ``var`` of a size-omitted TempStorage to hold ``nbytes`` aligned to
+    ``alignment`` (at least): Numba unifies every use's refinement to the largest."""
+    sized = ty.sized(nbytes, alignment) if isinstance(ty, PlannedStorageType) else TempStorageType(
+        max(nbytes, ty.length), max(alignment, ty.alignment), ty.auto_sync, planned=True)
+    con, typeinfer = current_call()
+    if con is None or typeinfer is None or var is None:
+        fail(what, "temp_storage", "a coop.TempStorage() without a size can only be passed to primitives directly "
+             "in the function that made it (its size comes from those uses)",
+             "give it a size: coop.TempStorage(nbytes, alignment), from two-phase objects' temp_storage_bytes")
+    typeinfer.add_type(var.name, sized, loc=con.loc)
+    return sized
 
 class ThreadDataType(types.Type):
     """A ``coop.ThreadData(n)`` whose dtype is not known yet.
@@ -231,15 +280,20 @@ class _TempStorageTemplate(AbstractTemplate):
     def generic(self, args, kws):
         what = "coop.TempStorage"
         given, order, index = _fold(["size_in_bytes", "alignment", "auto_sync"], args, kws, what)
-        n = _int_arg("size_in_bytes", what, given.get("size_in_bytes"), index.get("size_in_bytes", 0))
-        align = _alignment(given, what) or 16
+        n = _int_arg("size_in_bytes", what, given.get("size_in_bytes"), index.get("size_in_bytes", 0),
+                     required=False)
+        align = _alignment(given, what)
         sync = given.get("auto_sync")
         auto = True
         if sync is not None and not isinstance(sync, types.NoneType):
             if not isinstance(sync, types.BooleanLiteral):
                 fail(what, "auto_sync", f"must be the constant True or False, got {sync}")
             auto = sync.literal_value
-        return _sig(TempStorageType(n, align, auto), given, order)
+        if n is None:
+            con, _ = current_call()
+            site = f"line {con.loc.line}" if con is not None and getattr(con, "loc", None) else "?"
+            return _sig(PlannedStorageType(align, auto, site), given, order)
+        return _sig(TempStorageType(n, align or 16, auto), given, order)
 
 
 typing_registry.register_global(local_array, types.Function(_array_template("local")))
@@ -261,8 +315,8 @@ def _alloc(context, builder, aryty):
 
 def _lower_alloc(context, builder, sig, args):
     ty = sig.return_type
-    if isinstance(ty, ThreadDataType):
-        return context.get_dummy_value()  # allocated by the cast to the array it is refined to
+    if isinstance(ty, (ThreadDataType, PlannedStorageType)):
+        return context.get_dummy_value()  # allocated by the cast to the type it is refined to
     return _alloc(context, builder, ty)
 
 
@@ -271,6 +325,7 @@ for _f in (local_array, shared_array, ThreadData, TempStorage):
 
 
 @lowering_registry.lower_cast(ThreadDataType, FixedArray)
+@lowering_registry.lower_cast(PlannedStorageType, TempStorageType)
 def _allocate_refined(context, builder, fromty, toty, val):
     return _alloc(context, builder, toty)
 

@@ -23,7 +23,7 @@ from cub_bindings.extending import (CubEnumMember, CxxFunctor, CxxFunctorType, F
                                     is_supported_scalar, numba_type_of_dtype, static_length)
 
 from coop import _ops, enums
-from coop._arrays import ThreadDataType, TempStorageType
+from coop._arrays import PlannedStorageType, ThreadDataType, TempStorageType
 
 
 
@@ -533,8 +533,9 @@ class Callback(Kind):
 
 
 class TempStorageArg(Kind):
-    doc = "a coop.TempStorage(size_in_bytes, alignment) to place CUB's TempStorage in"
+    doc = ("a coop.TempStorage() to place CUB's TempStorage in (sized from its uses), or "
+           "coop.TempStorage(size_in_bytes, alignment)")
 
     def check(self, c, p, ty):
-        if not isinstance(ty, TempStorageType):
-            c.fail(p.name, f"must be a coop.TempStorage(size_in_bytes, alignment), got {ty}")
+        if not isinstance(ty, (TempStorageType, PlannedStorageType)):
+            c.fail(p.name, f"must be a coop.TempStorage(), got {ty}")

@@ -20,7 +20,7 @@ from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numb
                                     value_object_type)
 
 from coop import _launch, _ops
-from coop._arrays import ThreadDataType, refine_thread_data
+from coop._arrays import PlannedStorageType, ThreadDataType, refine_temp_storage, refine_thread_data
 from coop._decl import Arg, Captured, Const, CubCall, Functor, Helper, Primitive, Scratch
 from coop._errors import CoopError, current_call, fail
 from coop._kinds import BlockDims, Count, DType, GlobalArray, Output, Ref, WarpThreads, _absent, is_array
@@ -383,6 +383,11 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
         return "per_warp", warps, None
     nbytes, align = temp_storage_layouts([sp])[sp.cxx]
     need = nbytes * warps
+    sync = ("block" if c.scope == "block" else "warp") if ts.auto_sync else None
+    if isinstance(ts, PlannedStorageType) or ts.planned:  # size omitted: this use sizes it too
+        if isinstance(ts, PlannedStorageType) or ts.length < need or ts.alignment < align:
+            refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what)
+        return "user", warps, sync
     per = f" ({warps} logical warps x {nbytes} bytes: one TempStorage per warp)" if c.scope == "warp" else ""
     if ts.length < need:
         c.fail("temp_storage", f"{ts.length} bytes is too small: {sp!r} needs {need} bytes{per}",
@@ -391,7 +396,6 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
     if (ts.alignment or 1) < align:
         c.fail("temp_storage", f"alignment {ts.alignment} is too small: {sp!r} needs {align}",
                f"coop.TempStorage({ts.length}, {align})")
-    sync = ("block" if c.scope == "block" else "warp") if ts.auto_sync else None
     return "user", warps, sync
 
 

@@ -82,3 +82,88 @@ def test_the_launch_block_size_becomes_the_kernels_launch_bounds():
     k[1, 1024](d)
     np.testing.assert_array_equal(d.copy_to_host(), np.sort(x))
     assert any(".maxntid 1024, 1, 1" in asm for asm in k.inspect_asm().values())
+
+
+# --------------------------------------------------------------------------- TempStorage() sized from its uses
+
+
+def chain_planned(d_in, d_keys, d_out):
+    temp = coop.TempStorage()  # sized from the primitives below: the largest need
+    tile = d_in[cuda.blockIdx.x * TILE:]
+    items = coop.local.array(IPT, np.int32)
+    coop.block.load(tile, items, algorithm="striped", temp_storage=temp)
+    coop.block.exchange(items, block_exchange_type=coop.BlockExchangeType.StripedToBlocked, temp_storage=temp)
+    heads = coop.local.array(IPT, np.int32)
+    coop.block.discontinuity(items, heads, temp_storage=temp)
+    coop.block.radix_sort_pairs(items, heads, temp_storage=temp)
+    coop.block.exclusive_sum(heads, heads, temp_storage=temp)
+    coop.block.store(d_keys[cuda.blockIdx.x * TILE:], items, temp_storage=temp)
+    coop.block.store(d_out[cuda.blockIdx.x * TILE:], heads, temp_storage=temp)
+
+
+def _shared_arrays(kernel, argtypes, block=T):
+    import re
+
+    with coop.launch_shape(block=block):
+        ptx, _ = cuda.compile_ptx(kernel, argtypes, cc=(9, 0))
+    return re.findall(r"\.shared \.align (\d+) \.b8 \w+\[(\d+)\];", ptx)
+
+
+def test_temp_storage_without_a_size_is_sized_from_its_uses():
+    assert _shared_arrays(chain_planned, (types.int32[::1],) * 3) == [(str(max(16, ALIGN)), str(NBYTES))]
+    with coop.launch_shape(block=T):
+        src = build_kernel(chain_planned, (types.int32[::1],) * 3, cc=(9, 0)).shim_source
+    assert "  C __obj;" not in src  # every primitive used the planned buffer
+
+
+def k_planned_warp_and_alignment(d_in, d_out):
+    temp = coop.TempStorage(alignment=64)
+    x = d_in[cuda.threadIdx.x]
+    d_out[cuda.threadIdx.x] = coop.warp.inclusive_sum(x, temp_storage=temp)
+    d_out[cuda.threadIdx.x] += coop.block.sum(x, temp_storage=temp)
+    unused = coop.TempStorage()  # never given to a primitive: no shared memory  # noqa: F841
+
+
+def test_temp_storage_without_a_size_counts_every_logical_warp_and_keeps_its_alignment():
+    warp = coop.warp.inclusive_sum(np.int32).temp_storage_bytes * (256 // 32)
+    block = coop.block.sum(np.int32, 256).temp_storage_bytes
+    assert _shared_arrays(k_planned_warp_and_alignment, (types.int32[::1],) * 2, block=256) == \
+        [("64", str(max(warp, block)))]
+
+
+@cuda.jit(device=True)
+def _sum_in_helper(x, temp):
+    return coop.block.sum(x, temp_storage=temp)
+
+
+def k_planned_through_a_device_function(d_in, d_out):
+    temp = coop.TempStorage()
+    d_out[0] = _sum_in_helper(d_in[cuda.threadIdx.x], temp)
+
+
+def test_a_size_omitted_temp_storage_given_to_a_device_function_is_sized_there():
+    """The device function's parameter is refined by its own uses, and its buffer allocated
+    there (the kernel's variable, used by no primitive of the kernel, allocates nothing)."""
+    need = coop.block.sum(np.int32, T).temp_storage_bytes
+    with coop.launch_shape(block=T):
+        assert build_kernel(k_planned_through_a_device_function, (types.int32[::1],) * 2, cc=(9, 0)).cubin
+    import re
+
+    with coop.launch_shape(block=T):
+        ptx, _ = cuda.compile_ptx(k_planned_through_a_device_function, (types.int32[::1],) * 2, cc=(9, 0))
+    assert re.findall(r"\.shared \.align (\d+) \.b8 \w+\[(\d+)\];", ptx) == [("16", str(need))]
+
+
+@pytest.mark.gpu
+def test_chain_with_a_planned_temp_storage_matches_numpy():
+    blocks = 3
+    rng = np.random.default_rng(8)
+    x = rng.integers(-10, 10, blocks * TILE).astype(np.int32)
+    d_keys, d_out = cuda.device_array_like(x), cuda.device_array_like(x)
+    cuda.jit(chain_planned)[blocks, T](cuda.to_device(x), d_keys, d_out)
+    keys, out = d_keys.copy_to_host().reshape(blocks, TILE), d_out.copy_to_host().reshape(blocks, TILE)
+    for b, t in enumerate(x.reshape(blocks, TILE)):
+        heads = np.concatenate([[1], t[1:] != t[:-1]]).astype(np.int32)
+        perm = np.argsort(t, kind="stable")
+        np.testing.assert_array_equal(keys[b], t[perm])
+        np.testing.assert_array_equal(out[b], np.cumsum(heads[perm]) - heads[perm])
