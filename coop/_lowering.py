@@ -106,6 +106,8 @@ def lower_planned(context, builder, sig, args):
     plan = planned.plan
     vals = dict(zip(plan.names, args[1:]))
     tys = dict(zip(plan.names, sig.args[1:]))
+    if plan.bound_storage:  # prim[temp](...): the TempStorage is the callee's value
+        vals["temp_storage"], tys["temp_storage"] = args[0], planned.callee.storage
     obj = None
     if plan.storage == "object" and plan.returns != "object":
         obj = cgutils.create_struct_proxy(planned.callee.obj)(context, builder, value=args[0])

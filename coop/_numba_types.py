@@ -13,12 +13,16 @@
 
 from __future__ import annotations
 
+import operator
+
 from numba.cuda import types
 from numba.cuda.datamodel.models import OpaqueModel, StructModel
-from numba.cuda.typing.templates import AttributeTemplate, signature
+from numba.cuda.typing.templates import AbstractTemplate, AttributeTemplate, signature
 
 from cub_bindings.extending import lowering_registry, planned, register_model, typeof_impl, typing_registry
 
+from coop._arrays import PlannedStorageType, TempStorageType
+from coop._errors import current_call, fail
 from coop._typing import pysig, type_call, type_method
 
 
@@ -42,6 +46,60 @@ class PrimitiveType(types.Callable):
 
     def get_impl_key(self, sig):
         return type(self)
+
+
+class BoundStorageType(types.Callable):
+    """``coop.block.load[temp]``: a primitive with its ``temp_storage`` given by subscript (the
+    earlier API's form); its value is the TempStorage, and calling it is calling the
+    primitive with ``temp_storage=temp``."""
+
+    def __init__(self, primitive: PrimitiveType, storage):
+        self.primitive, self.storage = primitive, storage
+        super().__init__(f"{primitive.name}[{storage}]")
+
+    def get_call_type(self, context, args, kws):
+        what = self.primitive.fn.prim.qualname
+        if "temp_storage" in kws:
+            fail(what, "temp_storage", f"is given twice: by subscript ({what}[temp](...)) and by keyword",
+                 "one of them")
+        variables = _subscript_variables()
+        ret, argtys, written, plan = type_call(context, self.primitive.fn.prim, args,
+                                               {**kws, "temp_storage": self.storage}, self.primitive.fn.fixed,
+                                               extra_variables=variables)
+        # the subscript's TempStorage is the callee's value, not an argument of the call
+        keep = [i for i, n in enumerate(plan.names) if n != "temp_storage"]
+        plan.names = [plan.names[i] for i in keep]
+        plan.bound_storage = True
+        return _signature(self, ret, [argtys[i] for i in keep], [written[i] for i in keep], plan)
+
+    def get_call_signatures(self):
+        return (), True
+
+    def get_impl_key(self, sig):
+        return type(self)
+
+    def unify(self, typingctx, other):
+        """``prim[temp]`` typed before and after a size-omitted ``temp`` was refined."""
+        if isinstance(other, BoundStorageType) and other.primitive == self.primitive:
+            storage = typingctx.unify_pairs(self.storage, other.storage)
+            if storage is not None and not isinstance(storage, PlannedStorageType):
+                return BoundStorageType(self.primitive, storage)
+        return None
+
+
+def _subscript_variables() -> dict:
+    """``{"temp_storage": var}`` for the call being typed, when its callee is ``prim[var]``
+    (so a size-omitted TempStorage can be refined by this use)."""
+    con, typeinfer = current_call()
+    if con is None or typeinfer is None:
+        return {}
+    try:
+        expr = typeinfer.func_ir.get_definition(con.func)
+    except Exception:
+        return {}
+    if getattr(expr, "op", None) == "getitem":
+        return {"temp_storage": expr.index}
+    return {}
 
 
 class ObjectType(types.Type):
@@ -85,6 +143,35 @@ def _method_model(dmm, fe_type):
 
 
 register_model(PrimitiveType)(OpaqueModel)
+
+
+@register_model(BoundStorageType)
+def _bound_model(dmm, fe_type):
+    return dmm.lookup(fe_type.storage)
+
+
+@typing_registry.register_global(operator.getitem)
+class _PrimitiveSubscript(AbstractTemplate):
+    def generic(self, args, kws):
+        if len(args) == 2 and isinstance(args[0], PrimitiveType):
+            prim, ts = args
+            if not isinstance(ts, (TempStorageType, PlannedStorageType)):
+                fail(prim.fn.prim.qualname, "temp_storage", f"the subscript must be a coop.TempStorage(), got {ts}",
+                     f"{prim.fn.prim.qualname}[temp](...) with temp = coop.TempStorage()")
+            if "temp_storage" not in prim.fn.prim.names:
+                fail(prim.fn.prim.qualname, "temp_storage", "this primitive takes no TempStorage")
+            return signature(BoundStorageType(prim, ts), prim, ts)
+        return None
+
+
+@lowering_registry.lower(operator.getitem, PrimitiveType, types.Any)
+def _lower_subscript(context, builder, sig, args):
+    return context.cast(builder, args[1], sig.args[1], sig.return_type.storage)  # the bound value: its TempStorage
+
+
+@lowering_registry.lower_cast(BoundStorageType, BoundStorageType)
+def _cast_bound(context, builder, fromty, toty, val):
+    return context.cast(builder, val, fromty.storage, toty.storage)
 register_model(ObjectType)(_ObjectModel)
 register_model(MethodType)(_method_model)
 
@@ -115,7 +202,7 @@ def _lower(context, builder, sig, args):
     return lower_planned(context, builder, sig, args)
 
 
-for _callee in (PrimitiveType, MethodType):
+for _callee in (PrimitiveType, MethodType, BoundStorageType):
     lowering_registry.lower(_callee, types.VarArg(types.Any))(_lower)
 
 

@@ -52,6 +52,7 @@ class Plan:
     consts: dict  # host-fixed argument values
     obj: object = None  # parent construction: the ObjectType it returns
     captured: dict = field(default_factory=dict)  # parent construction: captured name -> Numba type
+    bound_storage: bool = False  # temp_storage is the callee's value (``prim[temp](...)``), not an argument
 
 
 class Call:
@@ -464,12 +465,12 @@ def prepare(prim: Primitive, context, given: dict, fixed: dict, variables=None) 
     return c
 
 
-def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None):
+def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, extra_variables=None):
     """(return type, argument types, argument names, plan) of a kernel call of ``prim``."""
     fixed = fixed or {}
     given, order, written = bind(prim.qualname, prim.params, prim.kernel_order, tuple(args), dict(kws),
                                  prim.aliases, fixed=fixed)
-    c = prepare(prim, context, given, fixed, call_variables(order, len(args)))
+    c = prepare(prim, context, given, fixed, {**call_variables(order, len(args)), **(extra_variables or {})})
     params = {p.name: p for p in prim.params}
     has_ts = "temp_storage" in params
     sp = specialization(c, prim)

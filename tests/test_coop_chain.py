@@ -167,3 +167,74 @@ def test_chain_with_a_planned_temp_storage_matches_numpy():
         perm = np.argsort(t, kind="stable")
         np.testing.assert_array_equal(keys[b], t[perm])
         np.testing.assert_array_equal(out[b], np.cumsum(heads[perm]) - heads[perm])
+
+
+# --------------------------------------------------------------------------- the earlier API's prim[temp](...) form
+
+_TP_SCAN = coop.block.exclusive_sum(np.int32, T, IPT)
+
+
+def chain_subscript(d_in, d_keys, d_out):
+    temp = coop.TempStorage()
+    tile = d_in[cuda.blockIdx.x * TILE:]
+    items = coop.local.array(IPT, np.int32)
+    coop.block.load[temp](tile, items, algorithm="striped")
+    coop.block.exchange[temp](items, block_exchange_type=coop.BlockExchangeType.StripedToBlocked)
+    heads = coop.local.array(IPT, np.int32)
+    coop.block.discontinuity[temp](items, heads)
+    coop.block.radix_sort_pairs[temp](items, heads)
+    _TP_SCAN[temp](heads, heads)  # a two-phase object takes it the same way
+    coop.block.store[temp](d_keys[cuda.blockIdx.x * TILE:], items)
+    coop.block.store[temp](d_out[cuda.blockIdx.x * TILE:], heads)
+
+
+def test_subscript_form_places_every_primitive_in_the_temp_storage():
+    assert _shared_arrays(chain_subscript, (types.int32[::1],) * 3) == [(str(max(16, ALIGN)), str(NBYTES))]
+    with coop.launch_shape(block=T):
+        src = build_kernel(chain_subscript, (types.int32[::1],) * 3, cc=(9, 0)).shim_source
+    assert "  C __obj;" not in src
+
+
+def e_both_forms(d_in, d_out):
+    temp = coop.TempStorage()
+    items = coop.local.array(IPT, np.int32)
+    coop.block.load[temp](d_in, items, temp_storage=temp)  # <- error
+
+
+def e_subscript_not_storage(d_in, d_out):
+    items = coop.local.array(IPT, np.int32)
+    coop.block.load[items](d_in, items)  # <- error
+
+
+def e_explicit_too_small(d_in, d_out):
+    temp = coop.TempStorage(16)
+    items = coop.local.array(IPT, np.int32)
+    coop.block.radix_sort_keys[temp](items)  # <- error
+
+
+@pytest.mark.parametrize("kernel, primitive, message", [
+    (e_both_forms, "coop.block.load", "is given twice: by subscript"),
+    (e_subscript_not_storage, "coop.block.load", "the subscript must be a coop.TempStorage()"),
+    (e_explicit_too_small, "coop.block.radix_sort_keys", "16 bytes is too small"),
+])
+def test_subscript_form_misuse_is_one_coop_error(kernel, primitive, message):
+    from error_marks import MARK
+
+    with pytest.raises(coop.CoopError) as info, coop.launch_shape(block=T):
+        build_kernel(kernel, (types.int32[::1],) * 2, cc=(9, 0))
+    text = str(info.value)
+    assert text.startswith(f"{primitive}: argument `temp_storage`: ") and message in text and MARK in text, text
+
+
+@pytest.mark.gpu
+def test_chain_in_the_subscript_form_matches_numpy():
+    blocks = 2
+    x = np.random.default_rng(4).integers(-10, 10, blocks * TILE).astype(np.int32)
+    d_keys, d_out = cuda.device_array_like(x), cuda.device_array_like(x)
+    cuda.jit(chain_subscript)[blocks, T](cuda.to_device(x), d_keys, d_out)
+    keys, out = d_keys.copy_to_host().reshape(blocks, TILE), d_out.copy_to_host().reshape(blocks, TILE)
+    for b, t in enumerate(x.reshape(blocks, TILE)):
+        heads = np.concatenate([[1], t[1:] != t[:-1]]).astype(np.int32)
+        perm = np.argsort(t, kind="stable")
+        np.testing.assert_array_equal(keys[b], t[perm])
+        np.testing.assert_array_equal(out[b], np.cumsum(heads[perm]) - heads[perm])
