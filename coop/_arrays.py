@@ -62,16 +62,18 @@ def ThreadData(items_per_thread, dtype=None, alignment=None):  # noqa: N802 (the
     raise RuntimeError("coop.ThreadData can only be called inside a CUDA kernel or device function")
 
 
-def TempStorage(size_in_bytes=None, alignment=None, auto_sync=True):  # noqa: N802
+def TempStorage(size_in_bytes=None, alignment=None, auto_sync=None, sharing="shared"):  # noqa: N802
     """Shared memory for primitives' temporary storage, ``size_in_bytes`` bytes aligned to
     ``alignment`` (default 16). Without ``size_in_bytes`` it is sized from the primitives
     given it in the function that made it: the largest TempStorage any of them needs (they
     share it, one after the other), aligned for all of them. With a size, that size is
     checked against each use (a two-phase primitive's ``temp_storage_bytes`` tells it).
 
-    With ``auto_sync`` (the default) every primitive given this storage first waits for
-    the block (``__syncthreads``; ``__syncwarp`` for warp primitives), so reusing it across
-    primitives is safe, as CUB's documentation requires of C++ callers.
+    ``sharing="shared"`` (the default): the primitives take turns in the whole buffer; with
+    ``auto_sync`` (default True) each first waits for the block (``__syncthreads``;
+    ``__syncwarp`` for warp primitives), so reuse is safe, as CUB's documentation requires of
+    C++ callers. ``sharing="exclusive"``: each call site gets its own slice (the size is their
+    aligned sum), so no barrier is needed; ``auto_sync=True`` is refused with it.
     """
     raise RuntimeError("coop.TempStorage can only be called inside a CUDA kernel or device function")
 
@@ -79,28 +81,68 @@ def TempStorage(size_in_bytes=None, alignment=None, auto_sync=True):  # noqa: N8
 # --------------------------------------------------------------------------- types
 
 
+def _align_up(n: int, a: int) -> int:
+    return -(-n // a) * a
+
+
 class TempStorageType(FixedArray):
     """A ``coop.TempStorage``: a shared byte array that primitives place their TempStorage in.
 
     ``planned``: its size was omitted and comes from its uses (each primitive refines the
-    variable to a size at least its own need; Numba unifies the refinements to the largest)."""
+    variable; Numba unifies the refinements). ``sharing="shared"``: every use starts at
+    offset 0 (the size is the largest need); ``"exclusive"``: each use (call site) has its
+    own slice, ``slots`` ((site, bytes, alignment), in site order), laid out one after the
+    other, each aligned (the size is their sum)."""
 
-    def __init__(self, nbytes: int, alignment: int, auto_sync: bool, planned: bool = False):
-        self.auto_sync, self.planned = auto_sync, planned
+    def __init__(self, nbytes: int, alignment: int, auto_sync: bool, planned: bool = False,
+                 sharing: str = "shared", slots: tuple = ()):
+        self.auto_sync, self.planned, self.sharing, self.slots = auto_sync, planned, sharing, tuple(slots)
         super().__init__(types.uint8, nbytes, "shared", alignment)
         size = f"planned: {nbytes}" if planned else str(nbytes)
-        self.name = f"coop.TempStorage({size}, alignment={alignment}{'' if auto_sync else ', auto_sync=False'})"
+        extra = "" if sharing == "shared" else f", sharing={sharing!r}, slots={len(self.slots)}"
+        self.name = f"coop.TempStorage({size}, alignment={alignment}{'' if auto_sync else ', auto_sync=False'}{extra})"
 
     @property
     def key(self):
-        return super().key + (self.auto_sync, self.planned)
+        return super().key + (self.auto_sync, self.planned, self.sharing, self.slots)
+
+    def offsets(self) -> dict:
+        """Exclusive sharing: site -> byte offset of its slice."""
+        out, pos = {}, 0
+        for site, nbytes, align in self.slots:
+            pos = _align_up(pos, align)
+            out[site] = pos
+            pos += nbytes
+        return out
+
+    @staticmethod
+    def slots_size(slots) -> int:
+        pos = 0
+        for _, nbytes, align in slots:
+            pos = _align_up(pos, align) + nbytes
+        return pos
 
     def unify(self, typingctx, other):
-        if (isinstance(other, TempStorageType) and self.planned and other.planned
-                and self.auto_sync == other.auto_sync):
+        if not (isinstance(other, TempStorageType) and self.auto_sync == other.auto_sync
+                and self.sharing == other.sharing and self.planned == other.planned):
+            return None
+        if self.sharing == "shared":
+            if not self.planned:
+                return None
             return TempStorageType(max(self.length, other.length), max(self.alignment, other.alignment),
                                    self.auto_sync, planned=True)
-        return None
+        slots = _merge_slots(self.slots, other.slots)
+        length = self.slots_size(slots) if self.planned else max(self.length, other.length)
+        return TempStorageType(length, max(self.alignment, other.alignment), self.auto_sync, self.planned,
+                               "exclusive", slots)
+
+
+def _merge_slots(a, b) -> tuple:
+    merged = {}
+    for site, nbytes, align in (*a, *b):
+        n0, a0 = merged.get(site, (0, 1))
+        merged[site] = (max(n0, nbytes), max(a0, align))
+    return tuple((site, n, al) for site, (n, al) in sorted(merged.items()))
 
 
 class PlannedStorageType(types.Type):
@@ -110,15 +152,14 @@ class PlannedStorageType(types.Type):
 
     dtype = None  # numba's type inference reads .dtype of a call's result
 
-    def __init__(self, alignment: int | None, auto_sync: bool, site: str = "?"):
-        self.alignment, self.auto_sync, self.site = alignment, auto_sync, site
-        super().__init__(f"coop.TempStorage(size: planned, alignment={alignment}, auto_sync={auto_sync})@{site}")
-
-    def sized(self, nbytes: int, alignment: int) -> TempStorageType:
-        return TempStorageType(nbytes, max(alignment, self.alignment or 16), self.auto_sync, planned=True)
+    def __init__(self, alignment: int | None, auto_sync: bool, sharing: str = "shared", site: str = "?"):
+        self.alignment, self.auto_sync, self.sharing, self.site = alignment, auto_sync, sharing, site
+        super().__init__(f"coop.TempStorage(size: planned, alignment={alignment}, auto_sync={auto_sync}, "
+                         f"sharing={sharing!r})@{site}")
 
     def unify(self, typingctx, other):
-        if isinstance(other, TempStorageType) and other.planned and other.auto_sync == self.auto_sync:
+        if (isinstance(other, TempStorageType) and other.planned and other.auto_sync == self.auto_sync
+                and other.sharing == self.sharing):
             return other
         return None
 
@@ -127,18 +168,33 @@ register_model(TempStorageType)(ArrayModel)
 register_model(PlannedStorageType)(OpaqueModel)
 
 
-def refine_temp_storage(ty, nbytes: int, alignment: int, var, what: str) -> TempStorageType:
-    """Refine the variable ``var`` of a size-omitted TempStorage to hold ``nbytes`` aligned to
-    ``alignment`` (at least): Numba unifies every use's refinement to the largest."""
-    sized = ty.sized(nbytes, alignment) if isinstance(ty, PlannedStorageType) else TempStorageType(
-        max(nbytes, ty.length), max(alignment, ty.alignment), ty.auto_sync, planned=True)
+def refine_temp_storage(ty, nbytes: int, alignment: int, var, what: str, site: str) -> TempStorageType:
+    """Refine the variable ``var`` of a TempStorage to hold this use (``site``: the call) of
+    ``nbytes`` aligned to ``alignment``: a planned size grows to fit it (shared: the largest
+    use; exclusive: one more slice); an explicit exclusive one gains the slice and must hold
+    all of them. Numba unifies every use's refinement."""
+    sharing = ty.sharing
+    base_align = (ty.alignment or 16) if isinstance(ty, PlannedStorageType) else ty.alignment
+    align = max(alignment, base_align)
+    if sharing == "shared":
+        length = nbytes if isinstance(ty, PlannedStorageType) else max(nbytes, ty.length)
+        refined = TempStorageType(length, align, ty.auto_sync, planned=True)
+    else:
+        slots = _merge_slots(() if isinstance(ty, PlannedStorageType) else ty.slots, ((site, nbytes, alignment),))
+        planned = isinstance(ty, PlannedStorageType) or ty.planned
+        total = TempStorageType.slots_size(slots)
+        if not planned and total > ty.length:
+            fail(what, "temp_storage", f"{ty.length} bytes is too small for its exclusive slices: with this use they "
+                 f"take {total} bytes", f"coop.TempStorage({total}, sharing=\"exclusive\") or larger, or omit the size")
+        refined = TempStorageType(total if planned else ty.length, align, ty.auto_sync, planned, "exclusive", slots)
     con, typeinfer = current_call()
     if con is None or typeinfer is None or var is None:
-        fail(what, "temp_storage", "a coop.TempStorage() without a size can only be passed to primitives directly "
-             "in the function that made it (its size comes from those uses)",
+        fail(what, "temp_storage", "a coop.TempStorage() without a size (or shared exclusively) can only be passed to "
+             "primitives directly in the function that made it (its layout comes from those uses)",
              "give it a size: coop.TempStorage(nbytes, alignment), from two-phase objects' temp_storage_bytes")
-    typeinfer.add_type(var.name, sized, loc=con.loc)
-    return sized
+    typeinfer.add_type(var.name, refined, loc=con.loc)
+    return refined
+
 
 class ThreadDataType(types.Type):
     """A ``coop.ThreadData(n)`` whose dtype is not known yet.
@@ -279,20 +335,32 @@ class _TempStorageTemplate(AbstractTemplate):
 
     def generic(self, args, kws):
         what = "coop.TempStorage"
-        given, order, index = _fold(["size_in_bytes", "alignment", "auto_sync"], args, kws, what)
+        given, order, index = _fold(["size_in_bytes", "alignment", "auto_sync", "sharing"], args, kws, what)
         n = _int_arg("size_in_bytes", what, given.get("size_in_bytes"), index.get("size_in_bytes", 0),
                      required=False)
         align = _alignment(given, what)
+        sharing = given.get("sharing")
+        if sharing is None or isinstance(sharing, types.NoneType):
+            sharing = "shared"
+        elif isinstance(sharing, types.StringLiteral) and sharing.literal_value in ("shared", "exclusive"):
+            sharing = sharing.literal_value
+        else:
+            fail(what, "sharing", f"must be \"shared\" or \"exclusive\", got {sharing}")
         sync = given.get("auto_sync")
-        auto = True
+        auto = sharing == "shared"
         if sync is not None and not isinstance(sync, types.NoneType):
             if not isinstance(sync, types.BooleanLiteral):
                 fail(what, "auto_sync", f"must be the constant True or False, got {sync}")
             auto = sync.literal_value
-        if n is None:
+            if auto and sharing == "exclusive":
+                fail(what, "auto_sync", "cannot be True with sharing=\"exclusive\": each primitive has its own slice, "
+                     "so there is nothing to wait for", "omit auto_sync, or sharing=\"shared\"")
+        if n is None or sharing == "exclusive":
             con, _ = current_call()
             site = f"line {con.loc.line}" if con is not None and getattr(con, "loc", None) else "?"
-            return _sig(PlannedStorageType(align, auto, site), given, order)
+            if n is None:
+                return _sig(PlannedStorageType(align, auto, sharing, site), given, order)
+            return _sig(TempStorageType(n, align or 16, auto, False, "exclusive"), given, order)
         return _sig(TempStorageType(n, align or 16, auto), given, order)
 
 

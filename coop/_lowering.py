@@ -55,13 +55,20 @@ def _constant(context, builder, value, ty):
     return context.get_constant_generic(builder, ty, value)
 
 
+def _user_storage(context, builder, plan, vals, tys):
+    """The call's place in the user's TempStorage: its data, plus the call's slice offset
+    (``sharing="exclusive"``)."""
+    ts = cgutils.create_struct_proxy(tys["temp_storage"])(context, builder, value=vals["temp_storage"])
+    ptr = builder.bitcast(ts.data, _i8p)
+    return builder.gep(ptr, [_i32(plan.storage_offset)]) if plan.storage_offset else ptr
+
+
 def _storage_pointer(context, builder, plan, vals, tys, obj):
     if plan.storage == "implicit":
         return _i8p(None), _i32(0)
     if plan.storage == "user":
-        ts = cgutils.create_struct_proxy(tys["temp_storage"])(context, builder, value=vals["temp_storage"])
         index = _warp_index(builder, plan.warp_threads) if plan.scope == "warp" else _i32(0)
-        return builder.bitcast(ts.data, _i8p), index
+        return _user_storage(context, builder, plan, vals, tys), index
     if plan.storage == "object":
         return obj.ptr, obj.index
     # its own shared TempStorage: one per logical warp (warp scope), one for the block (block classes
@@ -142,8 +149,7 @@ def _construct(context, builder, plan, vals, tys):
     objty = plan.obj
     obj = cgutils.create_struct_proxy(objty)(context, builder)
     if "temp_storage" in vals and plan.storage == "user":
-        ts = cgutils.create_struct_proxy(tys["temp_storage"])(context, builder, value=vals["temp_storage"])
-        ptr, index = builder.bitcast(ts.data, _i8p), _i32(0)
+        ptr, index = _user_storage(context, builder, plan, vals, tys), _i32(0)
     else:
         ptr, index = cb.emit_temp_storage(context, builder, plan.specialization, 1), _i32(0)
     if plan.cub is not None:  # a persistent CUB object: construct it once, keep it

@@ -53,6 +53,7 @@ class Plan:
     obj: object = None  # parent construction: the ObjectType it returns
     captured: dict = field(default_factory=dict)  # parent construction: captured name -> Numba type
     bound_storage: bool = False  # temp_storage is the callee's value (``prim[temp](...)``), not an argument
+    storage_offset: int = 0  # bytes into a user TempStorage where this call's CUB TempStorage starts
 
 
 class Call:
@@ -369,8 +370,17 @@ def length_checks(c: Call, params: dict, call: CubCall):
 # --------------------------------------------------------------------------- storage
 
 
+def _site() -> str:
+    """This call's key among the uses of an exclusively shared TempStorage (line order)."""
+    con, _ = current_call()
+    if con is None:
+        return "?"
+    line = getattr(getattr(con, "loc", None), "line", 0) or 0
+    return f"{line:06d}:{getattr(con.func, 'name', con.func)}"
+
+
 def storage(c: Call, sp, has_ts: bool, *, parent=False):
-    """(mode, warps, sync) of CUB's TempStorage for this call."""
+    """(mode, warps, sync, byte offset into a user TempStorage) of CUB's TempStorage for this call."""
     ts = c.type("temp_storage") if has_ts else None
     warps = 1
     if c.scope == "warp":
@@ -378,17 +388,23 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
         warps = -(-threads // c.warp_threads)
     if ts is None:
         if parent:
-            return "object", warps, None
+            return "object", warps, None, 0
         if sp.spec.default_constructible and c.scope == "block":
-            return "implicit", warps, None
-        return "per_warp", warps, None
+            return "implicit", warps, None, 0
+        return "per_warp", warps, None, 0
     nbytes, align = temp_storage_layouts([sp])[sp.cxx]
     need = nbytes * warps
     sync = ("block" if c.scope == "block" else "warp") if ts.auto_sync else None
+    if ts.sharing == "exclusive":  # this call site's own slice
+        site = _site()
+        mine = dict((s, (n, a)) for s, n, a in getattr(ts, "slots", ()))
+        if isinstance(ts, PlannedStorageType) or mine.get(site, (0, 1))[0] < need or mine[site][1] < align:
+            ts = refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what, site)
+        return "user", warps, None, ts.offsets()[site]
     if isinstance(ts, PlannedStorageType) or ts.planned:  # size omitted: this use sizes it too
         if isinstance(ts, PlannedStorageType) or ts.length < need or ts.alignment < align:
-            refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what)
-        return "user", warps, sync
+            refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what, _site())
+        return "user", warps, sync, 0
     per = f" ({warps} logical warps x {nbytes} bytes: one TempStorage per warp)" if c.scope == "warp" else ""
     if ts.length < need:
         c.fail("temp_storage", f"{ts.length} bytes is too small: {sp!r} needs {need} bytes{per}",
@@ -397,7 +413,7 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
     if (ts.alignment or 1) < align:
         c.fail("temp_storage", f"alignment {ts.alignment} is too small: {sp!r} needs {align}",
                f"coop.TempStorage({ts.length}, {align})")
-    return "user", warps, sync
+    return "user", warps, sync, 0
 
 
 # --------------------------------------------------------------------------- entry points
@@ -479,7 +495,7 @@ def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, ex
         from coop._numba_types import ObjectType
 
         con = prim.construct(c)
-        mode, warps, sync = storage(c, sp, has_ts, parent=True)
+        mode, warps, sync, offset = storage(c, sp, has_ts, parent=True)
         captured = {n: c.type(n) for n in con.captured if c.has(n)}
         cub, sources = (None, [])
         if con.ctor is not None:
@@ -489,14 +505,14 @@ def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, ex
                          tuple(sorted(c.lengths.items())), c.dims, persistent=con.ctor is not None)
         plan = Plan(prim.qualname, con.ctor, cub, sp, list(order), sources, mode, warps, c.warp_threads or 32,
                     prim.scope, sync, length_checks(c, params, con.ctor) if con.ctor else [], "object", consts,
-                    obj=obj, captured=captured)
+                    obj=obj, captured=captured, storage_offset=offset)
         return obj, [given[n] for n in order], written, plan
     call: CubCall = prim.build(c)
     _check_reaches(prim, sp, call.method)
-    mode, warps, sync = storage(c, sp, has_ts)
+    mode, warps, sync, offset = storage(c, sp, has_ts)
     cub, sources = _resolve(c, sp, "implicit" if mode == "implicit" else "explicit", call, params)
     plan = Plan(prim.qualname, call, cub, sp, list(order), sources, mode, warps, c.warp_threads or 32, prim.scope,
-                sync, length_checks(c, params, call), call.returns, consts)
+                sync, length_checks(c, params, call), call.returns, consts, storage_offset=offset)
     return _return_type(c, call, cub), [given[n] for n in order], written, plan
 
 

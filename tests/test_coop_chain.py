@@ -238,3 +238,88 @@ def test_chain_in_the_subscript_form_matches_numpy():
         perm = np.argsort(t, kind="stable")
         np.testing.assert_array_equal(keys[b], t[perm])
         np.testing.assert_array_equal(out[b], np.cumsum(heads[perm]) - heads[perm])
+
+
+# --------------------------------------------------------------------------- sharing="exclusive"
+
+
+def _sizes(*two_phase):
+    out, pos = [], 0
+    for p in two_phase:
+        pos = -(-pos // p.temp_storage_alignment) * p.temp_storage_alignment
+        out.append(pos)
+        pos += p.temp_storage_bytes
+    return out, pos
+
+
+def k_exclusive(d_in, d_out):
+    temp = coop.TempStorage(sharing="exclusive")  # each call site its own slice: no barriers needed
+    items = coop.local.array(IPT, np.int32)
+    coop.block.load(d_in, items, algorithm="transpose", temp_storage=temp)
+    coop.block.radix_sort_keys[temp](items)
+    coop.block.exclusive_sum(items, items, temp_storage=temp)
+    coop.block.store(d_out, items, temp_storage=temp)
+
+
+_EXCLUSIVE_PARTS = (coop.block.load(np.int32, T, IPT, "transpose"), coop.block.radix_sort_keys(np.int32, T, IPT),
+                    coop.block.exclusive_sum(np.int32, T, IPT), coop.block.store(np.int32, T, IPT))
+
+
+def test_exclusive_temp_storage_gives_each_call_its_own_slice():
+    import re
+
+    offsets, total = _sizes(*_EXCLUSIVE_PARTS)
+    assert _shared_arrays(k_exclusive, (types.int32[::1],) * 2) == [("16", str(total))]
+    # the slices: each shim is called with the buffer plus its call's offset, and no barrier is inserted
+    with coop.launch_shape(block=T):
+        llvm = _kernel_llvm(k_exclusive, (types.int32[::1],) * 2)
+    used = [int(m) for m in re.findall(r"getelementptr i8, i8\* %\S+, i32 (\d+)", llvm)]
+    assert sorted(set(used)) == sorted(set(o for o in offsets if o)) and len(set(offsets)) == 4, (used, offsets)
+    assert "llvm.nvvm.barrier0" not in llvm
+
+
+def _kernel_llvm(kernel, argtypes):
+    from numba.cuda.compiler import compile_cuda
+
+    cres = compile_cuda(kernel, None, argtypes, cc=(9, 0))
+    return str(cres.library.get_llvm_str())
+
+
+def e_exclusive_auto_sync(d_in, d_out):
+    temp = coop.TempStorage(sharing="exclusive", auto_sync=True)  # <- error
+    coop.block.sum(d_in[0], temp_storage=temp)
+
+
+def e_exclusive_too_small(d_in, d_out):
+    temp = coop.TempStorage(64, sharing="exclusive")
+    items = coop.local.array(IPT, np.int32)
+    coop.block.radix_sort_keys(items, temp_storage=temp)  # <- error
+
+
+def e_unknown_sharing(d_in, d_out):
+    temp = coop.TempStorage(sharing="private")  # <- error
+    coop.block.sum(d_in[0], temp_storage=temp)
+
+
+@pytest.mark.parametrize("kernel, what, message", [
+    (e_exclusive_auto_sync, "coop.TempStorage: argument `auto_sync`", "cannot be True with sharing=\"exclusive\""),
+    (e_exclusive_too_small, "coop.block.radix_sort_keys: argument `temp_storage`",
+     "64 bytes is too small for its exclusive slices"),
+    (e_unknown_sharing, "coop.TempStorage: argument `sharing`", "must be \"shared\" or \"exclusive\""),
+])
+def test_exclusive_temp_storage_misuse_is_one_coop_error(kernel, what, message):
+    from error_marks import MARK
+
+    with pytest.raises(coop.CoopError) as info, coop.launch_shape(block=T):
+        build_kernel(kernel, (types.int32[::1],) * 2, cc=(9, 0))
+    text = str(info.value)
+    assert text.startswith(what) and message in text and MARK in text, text
+
+
+@pytest.mark.gpu
+def test_exclusive_temp_storage_matches_numpy():
+    x = np.random.default_rng(6).integers(-1000, 1000, TILE).astype(np.int32)
+    out = cuda.device_array_like(x)
+    cuda.jit(k_exclusive)[1, T](cuda.to_device(x), out)
+    s = np.sort(x)
+    np.testing.assert_array_equal(out.copy_to_host(), np.cumsum(s) - s)
