@@ -131,6 +131,11 @@ _WARP_ALIASES = WARP_ALIASES | {"items": "values"}
 
 
 def _block_template(c):
+    x, y, z = c.dims
+    threads = x * y * z
+    if threads & (threads - 1):
+        c.fail("threads_per_block", f"CUB's BlockMergeSort needs a power-of-two number of threads; this block has "
+               f"{threads}", f"a block of {1 << (threads.bit_length() - 1)} or {1 << threads.bit_length()} threads")
     return block_class(c, "BlockMergeSort", {"KeyT": c.dtype("KeyT")}, ItemsPerThread=c.ipt,
                        ValueT=c.dtype("ValueT"))
 

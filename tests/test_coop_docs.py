@@ -48,3 +48,21 @@ def test_make_factories_are_the_two_phase_form_of_every_primitive():
     a, b = coop.block.make_scan(np.int32, 128, 4), coop.block.scan(np.int32, 128, 4)
     assert type(a) is type(b) and a.cxx == b.cxx and a.temp_storage_bytes == b.temp_storage_bytes
     assert coop.warp.make_reduce(np.float32, "max", 16).cxx == "::cub::WarpReduce<float, 16>"
+
+
+def test_two_phase_sizes_of_many_objects_cost_one_nvrtc_call(monkeypatch, tmp_path):
+    import numpy as np
+
+    import coop
+    import cub_bindings as cb
+
+    monkeypatch.setenv("CUB_COOP_CACHE_DIR", str(tmp_path))  # nothing cached on disk
+    # specializations no other test uses, so none is known in this process yet
+    objs = [coop.block.scan(np.int16, 96, 3), coop.block.reduce(np.int16, 96, "max", 3),
+            coop.block.exchange(np.int16, 96, 3), coop.block.radix_sort_keys(np.int16, 96, 3),
+            coop.warp.exclusive_sum(np.int16, 8), coop.block.merge_sort_keys(np.int16, (32, 4), 3)]
+    before = cb.nvrtc_compile_count()
+    sizes = [(o.temp_storage_bytes, o.temp_storage_alignment) for o in objs]
+    assert cb.nvrtc_compile_count() - before == 1
+    assert all(n > 0 and a > 0 for n, a in sizes)
+    assert sizes[0] == cb.BlockScan(np.int16, 96).temp_storage_layout  # the raw binding agrees

@@ -500,3 +500,9 @@ def test_misuse_is_one_clear_error_at_the_users_line(kernel, argtypes, primitive
         assert "\n  valid: " in msg and valid in msg.split("\n  valid: ", 1)[1], msg
     for noise in ("No implementation of function", "Invalid use of", "During: resolving callee type"):
         assert noise not in msg, msg
+
+
+def test_block_merge_sort_needs_a_power_of_two_block():
+    with pytest.raises(coop.CoopError, match=r"argument `threads_per_block`: CUB's BlockMergeSort needs a power-of-two "
+                                             r"number of threads; this block has 96"):
+        coop.block.merge_sort_keys(np.int32, 96, 4)
