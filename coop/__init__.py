@@ -18,6 +18,7 @@ No ``link=``: the C++ is compiled and linked when the kernel is. See docs/coop.m
 from cub_bindings.functional import Decomposer, StatefulOp
 
 from coop import block, enums, local, shared, warp
+from coop._aot import compile, kernel_names  # noqa: A004 (numba-cuda's name)
 from coop._arrays import TempStorage, ThreadData
 from coop._errors import CoopError
 from coop._launch import launch_shape
@@ -30,4 +31,4 @@ from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, Blo
 StatefulFunction = StatefulOp
 
 __all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer",
-           "CoopError", "launch_shape", "shaped", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]
+           "CoopError", "launch_shape", "shaped", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

@@ -51,6 +51,12 @@ class KernelBuild:
             self._cubin = link_cubin([self.kernel_ltoir, *[bytes(s.data) for s in self.shims]], arch=self.arch)
         return self._cubin
 
+    @property
+    def ptx(self) -> str:
+        """The kernel and its shims linked (LTO) to one PTX module."""
+        return link_cubin([self.kernel_ltoir, *[bytes(s.data) for s in self.shims]], arch=self.arch,
+                          target="ptx").decode().rstrip("\0")
+
     def sass(self) -> str:
         return disassemble(self.cubin)
 

@@ -160,10 +160,12 @@ def _unpack(blob: bytes) -> tuple[bytes, dict[str, tuple[int, int]]]:
     return blob[4 + n :], layouts
 
 
-def link_cubin(ltoirs: Sequence[bytes], arch: str = DEFAULT_ARCH) -> bytes:
-    """Link LTOIR modules into a cubin with nvJitLink (no GPU needed): for inspection and tests."""
+def link_cubin(ltoirs: Sequence[bytes], arch: str = DEFAULT_ARCH, target: str = "cubin") -> bytes:
+    """Link LTOIR modules with nvJitLink (no GPU needed) into a cubin, or PTX (``target="ptx"``)."""
     from cuda.core import Linker, LinkerOptions, ObjectCode
 
     objs = [ObjectCode.from_ltoir(b) for b in ltoirs]
-    opts = LinkerOptions(arch=arch, link_time_optimization=True, optimize_unused_variables=True)
-    return bytes(Linker(*objs, options=opts).link("cubin").code)
+    opts = LinkerOptions(arch=arch, link_time_optimization=True, optimize_unused_variables=True,
+                         ptx=target == "ptx")
+    out = Linker(*objs, options=opts).link(target).code
+    return out.encode() if isinstance(out, str) else bytes(out)
