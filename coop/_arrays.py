@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import operator
 
-from numba.cuda import cgutils, types
+from numba.cuda import types
 from numba.cuda.core.errors import TypingError
 from numba.cuda.cudadrv import nvvm
 from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id

@@ -8,9 +8,7 @@ from numba.cuda import types
 from cub_bindings import functional as F
 
 from coop._decl import REQUIRED, Arg, Const, CubCall, Functor, Param
-from cub_bindings.extending import is_supported_scalar
-
-from coop._kinds import BlockDims, Count, DType, TempStorageArg, Value, WarpThreads
+from coop._kinds import BlockDims, Count, DType, TempStorageArg, Value, WarpThreads, is_user_type
 
 DTYPE = Param("dtype", DType("T"), REQUIRED, host_only=True, doc="the item dtype")
 DIMS = Param("threads_per_block", BlockDims(), doc="block shape; inferred from the launch when omitted")
@@ -35,11 +33,6 @@ def block_class(c, cls, lead=None, **targs):
     BlockDimX, ``targs``, BlockDimY, BlockDimZ (CUB's order for every block class)."""
     x, y, z = c.dims
     return cls, {**(lead or {"T": c.dtype()}), "BlockDimX": x, **targs, "BlockDimY": y, "BlockDimZ": z}
-
-
-def is_user_type(ty) -> bool:
-    """A record or an extension type: CUB gets it as a struct, so no built-in operator applies."""
-    return ty is not None and not isinstance(ty, (types.Number, types.Boolean)) and is_supported_scalar(ty)
 
 
 def check_sum(c, name):

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import threading
 
-from cub_bindings.extending import temp_storage_layouts
+from cub_bindings.extending import HostSpecialization
 
 from coop._decl import Primitive
 from coop._kinds import BlockDims, Count, DType, Value, WarpThreads
@@ -93,33 +92,6 @@ def host_call(prim: Primitive, args, kws) -> Call:
     return c
 
 
-class _LayoutBatch:
-    """Two-phase objects made but not asked their TempStorage size yet: the first question
-    sizes all of them in one NVRTC call (``temp_storage_layouts`` batches and caches), so a
-    program that makes many objects, then reads their sizes, compiles once."""
-
-    def __init__(self):
-        self._pending, self._lock = [], threading.Lock()
-
-    def add(self, specialization):
-        with self._lock:
-            self._pending.append(specialization)
-
-    def layout(self, specialization) -> tuple[int, int]:
-        with self._lock:
-            batch, self._pending = [*self._pending, specialization], []
-        try:
-            return temp_storage_layouts(batch)[specialization.cxx]
-        except Exception:
-            if len(batch) == 1:
-                raise
-            # one object's C++ does not compile: its own question reports it, the others are unharmed
-            return temp_storage_layouts([specialization])[specialization.cxx]
-
-
-_LAYOUTS = _LayoutBatch()
-
-
 class TwoPhase:
     """A primitive specialized on the host; call it inside kernels."""
 
@@ -132,7 +104,7 @@ class TwoPhase:
         self._id = next(self._ids)
         self.type_name = f"{prim.qualname}#{self._id}"
         self.specialization = specialization(self._call, prim)
-        _LAYOUTS.add(self.specialization)
+        self._host_spec = HostSpecialization(self.specialization)  # sized with the others made before asking
         params = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in prim.kernel_order if n not in self.fixed]
         self.__signature__ = inspect.Signature(params)
 
@@ -145,7 +117,7 @@ class TwoPhase:
     def temp_storage_layout(self) -> tuple[int, int]:
         """(bytes, alignment) of CUB's TempStorage; every object made before the first such
         question is sized in the same (batched, cached) NVRTC call."""
-        return _LAYOUTS.layout(self.specialization)
+        return self._host_spec.temp_storage_layout
 
     @property
     def temp_storage_bytes(self) -> int:

@@ -33,7 +33,8 @@ def _is_scalar(ty) -> bool:
         isinstance(ty, types.Type) and not isinstance(ty, types.Array) and is_supported_scalar(ty))
 
 
-def _is_struct(ty) -> bool:
+def is_user_type(ty) -> bool:
+    """A record or an extension type: CUB gets it as a struct, so no built-in operator applies."""
     return ty is not None and not isinstance(ty, (types.Number, types.Boolean)) and _is_scalar(ty)
 
 
@@ -310,7 +311,7 @@ class Value(Kind):
                            f"0..{c.warp_threads}")
             return
         target = c.dtype(self.group)
-        if _is_struct(target) or _is_struct(ty):
+        if is_user_type(target) or is_user_type(ty):
             if types.unliteral(ty) != target:
                 c.fail(p.name, f"must be a {target} value, got {ty}")
             return

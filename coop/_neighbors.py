@@ -62,12 +62,6 @@ def _distinct(c, out, inp, why):
         c.fail(out, f"is the same array as `{inp}`: {why}", f"a separate array for {out}")
 
 
-def _no_record_functor(c, name, kind):
-    if kind == "cxx" and is_user_type(c.dtype()):
-        c.fail(name, f"a named operator cannot compare or subtract {c.dtype()} items",
-               "a @cuda.jit(device=True) function of two items")
-
-
 # --------------------------------------------------------------------------- discontinuity
 
 #: the libcu++ functors returning bool that flag_op accepts (comparisons and logical operators)
@@ -91,7 +85,6 @@ class _FlagDType(DType):
 
 def _flag_op(c):
     kind, functor, src = op_source(c, "flag_op", F.not_equal_to)
-    _no_record_functor(c, "flag_op", kind)
     if kind == "cxx" and functor not in _BOOL_FUNCTORS:
         c.fail("flag_op", f"{functor!r} does not return bool (a flag is set where flag_op(a, b) is true)",
                _ops.ROLES["flag"].valid)
@@ -223,7 +216,6 @@ def _difference_types(c):
 
 def _difference_op(c, out):
     kind, functor, src = op_source(c, "difference_op", F.minus)
-    _no_record_functor(c, "difference_op", kind)
     if kind == "cxx" and functor in (F.minus, F.plus) and isinstance(c.dtype(), types.Boolean):
         c.fail("difference_op", f"{functor!r} of bool items is an integer, not a bool",
                '"^" (true where neighbours differ), or convert the items to an integer type')

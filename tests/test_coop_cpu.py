@@ -19,7 +19,7 @@ from numba import cuda, types
 
 import coop
 import cub_bindings as cb
-from error_marks import line_of
+from error_marks import compile_error, line_of
 from cub_bindings.inspect import build_kernel
 
 I32 = types.int32[::1]
@@ -703,13 +703,6 @@ def test_kernel_only_functions_raise_on_the_host():
 
 # =========================================================================== 3. error catalogue
 
-
-
-def compile_error(kernel, argtypes=(I32, I32), block=128):
-    shape = coop.launch_shape(block=block) if block is not None else contextlib.nullcontext()
-    with shape, pytest.raises(coop.CoopError) as info:
-        build_kernel(kernel, argtypes, cc=(9, 0))
-    return str(info.value)
 
 
 def check_message(msg, kernel, primitive, arg, valid=None):

@@ -4,7 +4,6 @@ pairs, partial tiles, named and device-function orders, record keys, every logic
 two-phase objects with their TempStorage), and every misuse is one CoopError at its line.
 """
 
-import math
 import operator
 import re
 

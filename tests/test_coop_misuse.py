@@ -8,17 +8,12 @@ import pytest
 from numba import cuda, types
 
 import coop
+from error_marks import compile_error
 from cub_bindings.inspect import build_kernel
 
 I32 = types.int32[::1]
 I8 = types.int8[::1]
 U8 = types.uint8[::1]
-
-
-def compile_error(kernel, argtypes=(I32, I32), block=128):
-    with pytest.raises(coop.CoopError) as info, coop.launch_shape(block=block):
-        build_kernel(kernel, argtypes, cc=(9, 0))
-    return str(info.value)
 
 
 def e_initial_float(d_in, d_out):

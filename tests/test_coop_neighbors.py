@@ -19,7 +19,7 @@ import coop
 import cub_bindings as cb
 from cub_bindings import functional as F
 from cub_bindings.inspect import build_kernel
-from error_marks import line_of
+from error_marks import compile_error, line_of
 
 I32 = types.int32[::1]
 F32 = types.float32[::1]
@@ -277,12 +277,6 @@ def test_signatures_match_the_earlier_api():
 
 
 # =========================================================================== misuse: one clear CoopError each
-
-
-def compile_error(kernel, argtypes=(I32, I32), block=128):
-    with coop.launch_shape(block=block), pytest.raises(coop.CoopError) as info:
-        build_kernel(kernel, argtypes, cc=(9, 0))
-    return str(info.value)
 
 
 @cuda.jit(device=True)

@@ -9,8 +9,7 @@ from numba import cuda, types
 
 import coop
 import cub_bindings as cb
-from cub_bindings.inspect import build_kernel
-from error_marks import MARK
+from error_marks import MARK, compile_error
 from test_coop_cpu import build, classes, shim_calls
 
 I32 = types.int32[::1]
@@ -231,12 +230,6 @@ def test_enums_and_docs():
 
 
 # =========================================================================== misuse: one CoopError each
-
-
-def _compile_error(kernel, argtypes=(I32, I32), block=128):
-    with pytest.raises(coop.CoopError) as info, coop.launch_shape(block=block):
-        build_kernel(kernel, argtypes, cc=(9, 0))
-    return str(info.value)
 
 
 def e_lengths(d_in, d_out):
@@ -538,7 +531,7 @@ ERRORS = [
 @pytest.mark.parametrize("kernel, primitive, arg, message, block", [(*e, 128)[:5] for e in ERRORS],
                          ids=[e[0].__name__ for e in ERRORS])
 def test_misuse_is_one_coop_error(kernel, primitive, arg, message, block):
-    text = _compile_error(kernel, block=block)
+    text = compile_error(kernel, block=block)
     assert text.startswith(f"coop.block.{primitive}: argument `{arg}`: "), text
     assert message in text, text
     assert MARK in text, text
@@ -641,7 +634,7 @@ def e_decomposer_on_numbers(d_keys, d_vals):
     (e_decomposer_on_numbers, "decomposer", "is for record keys; these keys are int32"),
 ])
 def test_decomposer_misuse_is_one_coop_error(kernel, arg, message):
-    text = _compile_error(kernel, argtypes=(REC[::1], I32))
+    text = compile_error(kernel, argtypes=(REC[::1], I32))
     assert text.startswith(f"coop.block.radix_sort_keys: argument `{arg}`: "), text
     assert message in text and MARK in text, text
 

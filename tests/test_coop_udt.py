@@ -4,14 +4,13 @@ what CUB cannot do with them; the GPU tier checks results against NumPy."""
 
 import re
 
-import numba
 import numpy as np
 import pytest
 from numba import cuda, types
 
 import coop
 from cub_bindings.inspect import build_kernel
-from error_marks import MARK
+from error_marks import MARK, compile_error
 from udt_types import Pair, add_pairs, incomplete_type, less_a, pair_type
 
 T, IPT = 128, 4
@@ -53,16 +52,10 @@ def test_extension_type_items_compile_for_block_and_warp_primitives():
         b = build_kernel(pairs_kernel, ARGS, cc=(9, 0))
     src = b.shim_source
     name = re.search(r"struct alignas\(8\) (cub_coop_udt_\w+) \{", src).group(1)
-    assert f"unsigned char __cub_coop_bytes[16];" in src
+    assert "unsigned char __cub_coop_bytes[16];" in src
     assert f"{name}& operator=(const {name}& that) {{ {name}__assign(this, &that); return *this; }}" in src
     for cls in ("BlockScan", "BlockMergeSort", "BlockExchange", "BlockReduce", "WarpReduce", "WarpScan"):
         assert f"::cub::{cls}<{name}," in src, cls
-
-
-def _error(kernel, argtypes=(I32, F64)):
-    with pytest.raises(coop.CoopError) as info, coop.launch_shape(block=T):
-        build_kernel(kernel, argtypes, cc=(9, 0))
-    return str(info.value)
 
 
 def e_named_op(d_a, d_b):
@@ -104,13 +97,13 @@ def e_incomplete(d_a, d_b):
     (e_radix, "coop.block.radix_sort_keys", "keys", "CUB radix-sorts integer, floating-point and bool keys"),
 ])
 def test_what_cub_cannot_do_with_an_extension_type_is_one_coop_error(kernel, primitive, arg, message):
-    text = _error(kernel)
+    text = compile_error(kernel, (I32, F64))
     assert text.startswith(f"{primitive}: argument `{arg}`: "), text
     assert message in text and MARK in text, text
 
 
 def test_an_extension_type_without_assign_is_not_an_item_type():
-    text = _error(e_incomplete)
+    text = compile_error(e_incomplete, (I32, F64))
     assert "items of type Incomplete are not supported" in text and MARK in text, text
 
 

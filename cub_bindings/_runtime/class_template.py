@@ -62,6 +62,9 @@ class HostSpecialization:
     def __init__(self, specialization: Specialization):
         self.specialization = specialization
         self.TempStorage = TempStorageFactory(specialization)
+        from cub_bindings._runtime.layouts import expect_layout
+
+        expect_layout(specialization)  # measured with the next layout question, with the others
 
     @property
     def cxx(self) -> str:
