@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _progress import note  # noqa: E402
 
 CHILD = r'''
 import os, sys, time, json
@@ -84,7 +87,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     res = {"cold": [], "warm": [], "plain": []}
-    for _ in range(args.repeat):
+    for i in range(args.repeat):
+        note(f"round {i + 1}/{args.repeat}: cold, warm and plain builds, each in a fresh interpreter")
         with tempfile.TemporaryDirectory() as cache:
             res["cold"].append(run("cub", cache))
             res["warm"].append(run("cub", cache))
@@ -95,6 +99,8 @@ def main() -> None:
     summary["machine"] = f"{platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}".strip()
     summary["date"] = time.strftime("%Y-%m-%d")
     print(json.dumps(summary, indent=1))
+    note(f"done: cold {summary['cold']['median_s']:.2f} s, warm {summary['warm']['median_s']:.2f} s, "
+         f"plain {summary['plain']['median_s']:.2f} s (medians of {args.repeat})")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from numba import cuda
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 
+from _progress import note  # noqa: E402
 from bench_pipeline import _one, build_reference, time_launches  # noqa: E402
 from grid_stride_scan import scan_tiles  # noqa: E402
 
@@ -42,10 +43,12 @@ def main() -> None:
     args = ap.parse_args()
     n = 1 << args.log2n
     work = Path(os.environ.get("OUT", "/tmp"))
+    note("building the C++ reference (benchmarks/coop_pipeline_cub.cu) with nvcc")
     exe, cpp_usage = build_reference(work, "coop_pipeline_cub.cu")
     dev = cuda.get_current_device()
     blocks = dev.MULTIPROCESSOR_COUNT * (2048 // BLOCK)
 
+    note(f"first launch over 2^{args.log2n} int32, {blocks} blocks (compiles the coop kernel), checked against numpy")
     h = np.random.default_rng(0).integers(-100, 100, n, dtype=np.int32)
     d_in, d_out = cuda.to_device(h), cuda.device_array(n, np.int32)
     t0 = time.perf_counter()
@@ -66,7 +69,9 @@ def main() -> None:
     scan_tiles_lb = cuda.jit(launch_bounds=BLOCK)(scan_tiles.py_func)
     d_lb = cuda.device_array(n, np.int32)
     coop_ms, coop_lb_ms, cub_ms, copy_ms = [], [], [], []
-    for _ in range(args.rounds):
+    for i in range(args.rounds):
+        note(f"round {i + 1}/{args.rounds}: {args.reps} batches of {args.batch} launches each of coop, "
+             "coop + launch_bounds and C++/CUB, and a device copy")
         coop_ms += time_launches(lambda: scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS), args.reps, args.batch)
         coop_lb_ms += time_launches(lambda: scan_tiles_lb[blocks, BLOCK](d_in, d_lb, ITEMS), args.reps, args.batch)
         res = json.loads(subprocess.run([str(exe), str(n), str(args.reps), str(args.batch), str(blocks)],
@@ -97,6 +102,8 @@ def main() -> None:
     print(json.dumps(result, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
+    note(f"done: coop {med['coop']:.3f} ms vs C++/CUB {med['cub']:.3f} ms ({med['coop'] / med['cub']:.2f}x time), "
+         f"device copy {med['copy']:.3f} ms")
 
 
 if __name__ == "__main__":

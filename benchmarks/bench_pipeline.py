@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cub_bindings as cb  # noqa: E402
+from _progress import note  # noqa: E402
 
 BLOCK, ITEMS = 256, 8
 
@@ -110,8 +111,10 @@ def main() -> None:
     args = ap.parse_args()
     n = 1 << args.log2n
     work = Path(os.environ.get("OUT", "/tmp"))
+    note("building the C++ reference (benchmarks/pipeline_cub.cu) with nvcc")
     exe, cpp_usage = build_reference(work)
 
+    note(f"first launch over 2^{args.log2n} int32 (compiles the numba kernel), checked against numpy")
     h = np.random.default_rng(0).integers(-100, 100, n, dtype=np.int32)
     d_in, d_out = cuda.to_device(h), cuda.device_array(n, np.int32)
     blocks = n // (BLOCK * ITEMS)
@@ -127,7 +130,9 @@ def main() -> None:
     pipeline_shared[blocks, BLOCK](d_in, d_copy)
     np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
     numba_ms, numba_lb_ms, numba_sh_ms, cub_ms, copy_ms = [], [], [], [], []
-    for _ in range(args.rounds):
+    for i in range(args.rounds):
+        note(f"round {i + 1}/{args.rounds}: {args.reps} launches each of numba, numba + launch_bounds, "
+             "numba with one shared buffer, C++/CUB, and a device copy")
         numba_ms += time_launches(lambda: pipeline[blocks, BLOCK](d_in, d_out), args.reps)
         numba_lb_ms += time_launches(lambda: pipeline_lb[blocks, BLOCK](d_in, d_out), args.reps)
         numba_sh_ms += time_launches(lambda: pipeline_shared[blocks, BLOCK](d_in, d_out), args.reps)
@@ -157,6 +162,8 @@ def main() -> None:
     print(json.dumps(result, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
+    note(f"done: numba + cub_bindings {med['numba']:.3f} ms vs C++/CUB {med['cub']:.3f} ms "
+         f"({med['numba'] / med['cub']:.2f}x time), device copy {med['copy']:.3f} ms")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from bindgen import snapshots
 from bindgen.diff import Change, diff_snapshots
 from bindgen.errors import BindgenError
 from bindgen.ir import Snapshot
+from bindgen.progress import note
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
@@ -68,23 +69,39 @@ def _check_names(names: list[str] | None, *snaps: Snapshot) -> list[str] | None:
     return names
 
 
+def _scan(include_dir, args, what: str) -> Snapshot:
+    """scan_headers, with a progress note before and after on stderr."""
+    from bindgen.scan import scan_headers
+
+    note(f"scanning the CUB headers of {what} ...")
+    t0 = time.perf_counter()
+    snap = scan_headers(include_dir, args.overrides)
+    note(f"scanned CUB {snap.cub_version} ({what}): {len(snap.primitives)} class templates "
+         f"({time.perf_counter() - t0:.1f} s)")  # fmt: skip
+    return snap
+
+
+def _scans(spec: str | None) -> bool:
+    """Whether _resolve(spec) downloads or scans headers (slow) rather than loading a file."""
+    return spec is None or spec == "installed" or spec.startswith("release:") or Path(spec).is_dir()
+
+
 def _resolve(spec: str | None, args) -> tuple[Snapshot, str]:
     """A snapshot from: None/'installed' (scan the installed headers), a checked-in CUB
     version ('3.5.0'), a JSON file, a CCCL include folder to scan, or 'release:VERSION'
     (the nvidia-cuda-cccl wheel of that version, downloaded and scanned)."""
-    from bindgen.scan import scan_headers
-
     if spec is not None and spec.startswith("release:"):
-        from bindgen.releases import release_include_dir
+        from bindgen.releases import PACKAGE, release_include_dir
 
-        snap = scan_headers(release_include_dir(spec.removeprefix("release:")), args.overrides)
+        version = spec.removeprefix("release:")
+        snap = _scan(release_include_dir(version), args, f"{PACKAGE}=={version}")
         return snap, f"{snap.source} (CUB {snap.cub_version})"
     if spec is None or spec == "installed":
-        snap = scan_headers(args.include_dir, args.overrides)
+        snap = _scan(args.include_dir, args, "the installed CCCL")
         return snap, f"installed headers (CUB {snap.cub_version})"
     path = Path(spec)
     if path.is_dir():
-        snap = scan_headers(path, args.overrides)
+        snap = _scan(path, args, str(path))
         return snap, f"{path} (CUB {snap.cub_version})"
     if path.suffix == ".json" or path.is_file():
         return snapshots.load(path), str(path)
@@ -125,7 +142,7 @@ def cmd_scan(args) -> int:
     changes: list[Change] = []
     if reference.is_file():
         changes = diff_snapshots(snapshots.load(reference), snap)
-        rel = reference.relative_to(snapshots.IR_DIR.parent.parent)
+        rel = reference.relative_to(reference.parents[2])  # cub_bindings/ir/cub-<version>.json
         if changes:
             print(f"\n{len(changes)} differences from the checked-in {rel}:")
             print(changes_table(changes))
@@ -140,6 +157,7 @@ def cmd_scan(args) -> int:
 
 
 def cmd_diff(args) -> int:
+    t0 = time.perf_counter()
     if args.old is None:
         old, old_label = snapshots.load(snapshots.newest()), f"checked-in {snapshots.newest().name}"
     else:
@@ -154,6 +172,9 @@ def cmd_diff(args) -> int:
         print(changes_table(changes))
     else:
         print(f"no differences: {old_label} -> {new_label}")
+    if (args.old is not None and _scans(args.old)) or _scans(args.new):  # a slow diff ends with a summary
+        note(f"diff done in {time.perf_counter() - t0:.1f} s: {len(changes)} differences, CUB {old.cub_version} -> "
+             f"CUB {new.cub_version}")  # fmt: skip
     return EXIT_CHANGED if changes else EXIT_OK
 
 
@@ -175,7 +196,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from bindgen.generate import OUT_DIR, generate
+    from bindgen.generate import generate
 
     path = Path(args.snapshot) if args.snapshot else snapshots.newest()
     if not path.is_file():
@@ -185,7 +206,7 @@ def cmd_generate(args) -> int:
     changed = {p: s for p, s in status.items() if s != "unchanged"}
     for p, s in sorted(status.items()):
         if s != "unchanged" or args.verbose:
-            print(f"{s:9s} {p.relative_to(OUT_DIR.parent)}")
+            print(f"{s:9s} {p.parent.name}/{p.name}")
     verb = "would change" if args.check else "written"
     print(f"{len(status)} modules from {path.name}: {len(changed)} {verb}, {len(status) - len(changed)} unchanged")
     return EXIT_CHANGED if args.check and changed else EXIT_OK
@@ -223,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p):
         p.add_argument("--include-dir", help="CCCL include folder to scan (default: found by cuda-pathfinder)")
-        p.add_argument("--overrides", help="folder holding ir.toml (default: the repository's overrides/)")
+        p.add_argument("--overrides", help="folder holding ir.toml (default: the repository's overrides/, "
+                       "installed with bindgen)")
 
     scan = sub.add_parser("scan", help="parse the installed headers, print the primitive table, write the IR")
     common(scan)

@@ -14,18 +14,17 @@ import tomllib
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
-from bindgen import ir
+from bindgen import ir, resources
 from bindgen import schema as S
 from bindgen.errors import BindgenError
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "cub_bindings"
-OVERRIDES = ROOT / "overrides" / "bindings.toml"
 BUILTINS = {"int", "unsigned int", "bool", "::cuda::std::uint32_t", "uint32_t", "::cuda::std::int32_t"}
 _INTENT = re.compile(r"@param\[(in|out|in,\s*out)\]\s+(\w+)")
 
 
-def load_overrides(path: Path = OVERRIDES) -> dict:
+def load_overrides(path: Path | None = None) -> dict:
+    """``bindings.toml``; by default the one installed with bindgen (the repository's ``overrides/``)."""
+    path = path or resources.overrides_dir() / "bindings.toml"
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -305,10 +304,12 @@ def build_all(snap: ir.Snapshot, ov: dict) -> list[S.ClassSpec]:
     return specs
 
 
-def generate(snap: ir.Snapshot, ir_name: str, out_dir: Path = OUT_DIR, ov: dict | None = None,
+def generate(snap: ir.Snapshot, ir_name: str, out_dir: Path | None = None, ov: dict | None = None,
              write: bool = True) -> dict[Path, str]:
-    """Render every module; write those that changed. Returns {path: "new"|"updated"|"unchanged"}."""
+    """Render every module; write those that changed. Returns {path: "new"|"updated"|"unchanged"}.
+    ``out_dir`` defaults to the ``cub_bindings`` package Python imports (a checkout's or a wheel's)."""
     ov = ov or load_overrides()
+    out_dir = out_dir or resources.cub_bindings_dir()
     specs = build_all(snap, ov)
     files = {out_dir / f"{snake(s.name)}.py": render_module(s, ir_name) for s in specs}
     files[out_dir / "enums.py"] = render_enums(snap, ir_name)

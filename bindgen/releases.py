@@ -6,11 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 from bindgen.errors import BindgenError
 from bindgen.locate import cache_dir
+from bindgen.progress import note
 
 PACKAGE = "nvidia-cuda-cccl"
 
@@ -20,7 +22,10 @@ def release_include_dir(version: str) -> Path:
     root = cache_dir() / "cccl-releases" / version
     found = _find_include(root)
     if found is not None:
+        note(f"{PACKAGE}=={version}: cached in {root}")
         return found
+    note(f"downloading {PACKAGE}=={version} with pip ...")
+    t0 = time.perf_counter()
     tmp = root.with_name(f"{version}.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -43,6 +48,7 @@ def release_include_dir(version: str) -> Path:
     found = _find_include(root)
     if found is None:
         raise BindgenError(f"{PACKAGE}=={version} holds no include/cccl/cub/version.cuh")
+    note(f"{PACKAGE}=={version}: downloaded and unpacked into {root} ({time.perf_counter() - t0:.1f} s)")
     return found
 
 

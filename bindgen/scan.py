@@ -6,21 +6,19 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from bindgen import canopy_reader, doc_reader, locate, spelling
+from bindgen import canopy_reader, doc_reader, locate, resources, spelling
 from bindgen.doc_reader import ClassFacts, MethodFacts
 from bindgen.errors import BindgenError
 from bindgen.ir import Enum, EnumValue, Method, Param, Primitive, Snapshot, TemplateParam, TempStorage
 
 HEADER_GLOBS = ("cub/block/*.cuh", "cub/warp/*.cuh")
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OVERRIDES = REPO_ROOT / "overrides"
 
 _CONSTRUCTOR_KINDS = {"default_constructor", "converting_constructor", "other_constructor"}
 _SKIPPED_METHOD_KINDS = {"copy_constructor", "move_constructor", "destructor", "conversion_function"}
 
 
 def load_overrides(directory: Path | None) -> dict:
-    directory = Path(directory) if directory is not None else DEFAULT_OVERRIDES
+    directory = Path(directory) if directory is not None else resources.overrides_dir()
     path = directory / "ir.toml"
     if not path.is_file():
         raise BindgenError(f"overrides file {path} not found: pass --overrides DIR holding ir.toml")

@@ -1,4 +1,5 @@
-"""The checked-in IR snapshots: ``cub_bindings/ir/cub-<version>.json``, one per CUB release."""
+"""The checked-in IR snapshots: ``cub_bindings/ir/cub-<version>.json``, one per CUB release
+(in the ``cub_bindings`` package Python imports: a checkout's or an installed wheel's)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,24 @@ from pathlib import Path
 
 from bindgen import ir
 from bindgen.errors import BindgenError
+from bindgen.resources import ir_dir
 
-IR_DIR = Path(__file__).resolve().parent.parent / "cub_bindings" / "ir"
 
-
-def path_for(version: str, directory: Path = IR_DIR) -> Path:
-    return directory / f"cub-{version}.json"
+def path_for(version: str, directory: Path | None = None) -> Path:
+    return (directory or ir_dir()) / f"cub-{version}.json"
 
 
 def _version_key(path: Path) -> tuple[int, ...]:
     return tuple(int(x) for x in path.stem.removeprefix("cub-").split("."))
 
 
-def checked_in(directory: Path = IR_DIR) -> list[Path]:
+def checked_in(directory: Path | None = None) -> list[Path]:
     """Snapshot files, oldest CUB release first."""
-    return sorted(directory.glob("cub-*.json"), key=_version_key)
+    return sorted((directory or ir_dir()).glob("cub-*.json"), key=_version_key)
 
 
-def newest(directory: Path = IR_DIR) -> Path:
+def newest(directory: Path | None = None) -> Path:
+    directory = directory or ir_dir()
     files = checked_in(directory)
     if not files:
         raise BindgenError(f"no IR snapshot in {directory}: run `python -m bindgen scan` first")

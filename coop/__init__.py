@@ -23,6 +23,7 @@ from coop._arrays import TempStorage, ThreadData
 from coop._errors import CoopError
 from coop._launch import launch_shape
 from coop._shapes import shaped
+from coop._traits import KernelTraits, gpu_dataclass
 from coop.enums import *  # noqa: F401,F403
 from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, BlockExchangeType,  # noqa: F401
                         BlockShuffleType, WarpExchangeType)
@@ -31,4 +32,4 @@ from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, Blo
 StatefulFunction = StatefulOp
 
 __all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer",
-           "CoopError", "launch_shape", "shaped", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]
+           "CoopError", "launch_shape", "shaped", "gpu_dataclass", "KernelTraits", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

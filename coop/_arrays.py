@@ -18,19 +18,26 @@ import operator
 
 from numba.cuda import types
 from numba.cuda.core.errors import TypingError
-from numba.cuda.cudadrv import nvvm
-from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
 from numba.cuda.datamodel.models import ArrayModel, OpaqueModel
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
-from cub_bindings.extending import FixedArray, lowering_registry, register_model, typing_registry
+from cub_bindings.extending import ADDRSPACE_LOCAL, ADDRSPACE_SHARED, ENABLE_CUDASIM, FixedArray, lowering_registry, register_model, typing_registry
 from cub_bindings.extending import dtype_of as _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
 
-from coop import _launch, _shapes
-from coop._errors import current_call, fail
+from coop import _launch, _limits, _shapes
+from coop._errors import current_call, fail, retyping_launch
 
 
 # --------------------------------------------------------------------------- public callables
+
+
+def _simulating() -> bool:
+    """Called on a thread of a kernel run by the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``)."""
+    if not ENABLE_CUDASIM:
+        return False
+    from coop._sim import in_simulated_kernel
+
+    return in_simulated_kernel()
 
 
 _ARRAY_DOC = """An array of ``shape`` items of ``dtype`` in {space} memory; inside kernels only.
@@ -43,10 +50,18 @@ _ARRAY_DOC = """An array of ``shape`` items of ``dtype`` in {space} memory; insi
 
 
 def local_array(shape, dtype, alignment=None):
+    if _simulating():
+        from coop._sim.arrays import local_array as sim
+
+        return sim(shape, dtype, alignment)
     raise RuntimeError("coop.local.array can only be called inside a CUDA kernel or device function")
 
 
 def shared_array(shape, dtype, alignment=None):
+    if _simulating():
+        from coop._sim.arrays import shared_array as sim
+
+        return sim(shape, dtype, alignment)
     raise RuntimeError("coop.shared.array can only be called inside a CUDA kernel or device function")
 
 
@@ -59,6 +74,10 @@ def ThreadData(items_per_thread, dtype=None, alignment=None):  # noqa: N802 (the
 
     Without ``dtype`` the dtype is inferred from the primitives the array is passed to.
     """
+    if _simulating():
+        from coop._sim.arrays import thread_data
+
+        return thread_data(items_per_thread, dtype, alignment)
     raise RuntimeError("coop.ThreadData can only be called inside a CUDA kernel or device function")
 
 
@@ -75,6 +94,10 @@ def TempStorage(size_in_bytes=None, alignment=None, auto_sync=None, sharing="sha
     C++ callers. ``sharing="exclusive"``: each call site gets its own slice (the size is their
     aligned sum), so no barrier is needed; ``auto_sync=True`` is refused with it.
     """
+    if _simulating():
+        from coop._sim.arrays import temp_storage
+
+        return temp_storage(size_in_bytes, alignment, auto_sync, sharing)
     raise RuntimeError("coop.TempStorage can only be called inside a CUDA kernel or device function")
 
 
@@ -226,6 +249,8 @@ register_model(ThreadDataType)(OpaqueModel)
 def refine_thread_data(ty: ThreadDataType, dtype, var, what: str, arg: str) -> FixedArray:
     """Refine the variable ``var`` (typed ``ty``) of the call being typed to an array of ``dtype``."""
     array = ty.array(dtype)
+    if hasattr(var, "refine"):  # the simulator's ThreadData: allocated now, as this array
+        return var.refine(array)
     con, typeinfer = current_call()
     if con is None or typeinfer is None or var is None:
         fail(what, arg, "a coop.ThreadData without dtype can only be passed to a primitive directly in the "
@@ -251,14 +276,29 @@ def _int_arg(name, what, ty, pos, *, required=True, positive=True):
     if isinstance(one, types.IntegerLiteral):
         v = one.literal_value
     else:
-        v = _shapes.traced_length(what, name, pos, one)
-        if v is None:
-            if isinstance(one, types.Integer):
+        try:
+            v = _shapes.traced_length(what, name, pos, one)
+            if v is None and isinstance(one, types.Integer):
                 _launch.request_literal(pos)  # no IR to trace: Numba's own check applies
+        except _launch._ForceLiteral:
+            if retyping_launch():
+                raise
+            _no_launch(what, name, pos, one)
+        if v is None:
             fail(what, name, f"must be an integer constant or an integer kernel argument, got {ty}", _shapes._VALID)
     if positive and v <= 0:
         fail(what, name, f"must be positive, got {v}")
     return v
+
+
+def _no_launch(what, name, pos, ty):
+    """An integer kernel argument used as a length, in a compile without a launch to re-type it."""
+    con, ti = current_call()
+    var = _shapes._call_arg(con, name, pos)[0] if con is not None else None
+    arg = getattr(_shapes._definition(ti.func_ir, var), "name", "n") if var is not None and ti is not None else "n"
+    fail(what, name, f"is kernel argument `{arg}` ({ty}): its value is known only when the kernel is launched, and "
+         "this compile has no launch", f"launch the kernel (it is compiled once per value of `{arg}`), or type "
+         f"`{arg}` as numba.types.literal(value) in the signature")
 
 
 def _fold(names, args, kws, what):
@@ -304,6 +344,8 @@ def _array_template(space: str):
             dtype = _dtype_of(given.get("dtype")) if given.get("dtype") is not None else None
             if dtype is None:
                 fail(what, "dtype", f"must be a NumPy/Numba scalar or record type or an array's .dtype, got {given.get('dtype')}")
+            if space == "shared" and _limits.item_size(dtype):
+                _limits.check_shared_array(what, "shape", n * _limits.item_size(dtype), f"{n} {dtype} items")
             return _sig(FixedArray(dtype, n, space, _alignment(given, what)), given, order)
 
     return _T
@@ -339,6 +381,8 @@ class _TempStorageTemplate(AbstractTemplate):
         n = _int_arg("size_in_bytes", what, given.get("size_in_bytes"), index.get("size_in_bytes", 0),
                      required=False)
         align = _alignment(given, what)
+        if n is not None:
+            _limits.check_shared_array(what, "size_in_bytes", n, f"coop.TempStorage({n})")
         sharing = given.get("sharing")
         if sharing is None or isinstance(sharing, types.NoneType):
             sharing = "shared"
@@ -374,10 +418,12 @@ typing_registry.register_global(TempStorage, types.Function(_TempStorageTemplate
 
 
 def _alloc(context, builder, aryty):
+    from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id  # not importable under the simulator
+
     shared_ = aryty.space == "shared"
     return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,
                           symbol_name=_get_unique_smem_id("_coop_smem") if shared_ else "_coop_lmem",
-                          addrspace=nvvm.ADDRSPACE_SHARED if shared_ else nvvm.ADDRSPACE_LOCAL,
+                          addrspace=ADDRSPACE_SHARED if shared_ else ADDRSPACE_LOCAL,
                           alignment=aryty.alignment)
 
 

@@ -21,6 +21,7 @@ from cub_bindings.extending import HostSpecialization
 from coop._decl import Primitive
 from coop._kinds import BlockDims, Count, DType, Value, WarpThreads
 from coop._numba_types import register_callable
+from coop._sim import in_simulated_kernel
 from coop._typing import Call, bind, infer_shape, specialization
 
 _P = inspect.Parameter
@@ -43,7 +44,19 @@ class PrimitiveFunction:
         self.type_name = prim.qualname
 
     def __call__(self, *args, **kws) -> "TwoPhase":
+        if in_simulated_kernel():  # the CUDA simulator runs the kernel as Python: this is the call
+            from coop._sim.run import call_primitive
+
+            return call_primitive(self.prim, args, kws)
         return TwoPhase(self.prim, args, kws)
+
+    def __getitem__(self, temp_storage):
+        """``prim[temp_storage](...)``: the call with its TempStorage bound (kernels only)."""
+        if in_simulated_kernel():
+            from coop._sim.run import call_primitive
+
+            return lambda *args, **kws: call_primitive(self.prim, args, kws, self.fixed, temp_storage)
+        raise TypeError(f"{self.prim.qualname}[temp_storage](...) binds a TempStorage inside a kernel")
 
     def __repr__(self):
         return f"<{self.prim.qualname}>"
@@ -141,6 +154,10 @@ class TwoPhase:
         return self
 
     def __call__(self, *args, **kws):
+        if in_simulated_kernel():
+            from coop._sim.run import call_primitive
+
+            return call_primitive(self.prim, args, kws, self.fixed)
         self._call.fail(None, "a two-phase object is called inside a kernel (it specializes the primitive "
                         "there), not on the host", f"call it in a @cuda.jit kernel: {self.prim.name}(...)")
 
@@ -149,6 +166,8 @@ class TwoPhase:
         dts = ", ".join(str(v[1]) for n, v in self.fixed.items() if isinstance(self.prim.param(n).kind, DType))
         return f"<{self.prim.qualname}({dts}, {fixed}) -> {self.cxx}>"
 
+
+TwoPhase.__getitem__ = PrimitiveFunction.__getitem__
 
 def make_factory(fn: PrimitiveFunction):
     """``coop.block.make_<name>``: the earlier API's two-phase factory, a thin alias

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba.cuda import types
 
-from cub_bindings.extending import (CubEnumMember, CxxFunctor, CxxFunctorType, FixedArray, StatefulOpType,
-                                    is_supported_scalar, numba_type_of_dtype, static_length)
+from cub_bindings.extending import (ENABLE_CUDASIM, CubEnumMember, CxxFunctor, CxxFunctorType, FixedArray,
+                                    StatefulOpType, is_supported_scalar, numba_type_of_dtype, static_length)
 
 from coop import _ops, enums
 from coop._arrays import PlannedStorageType, ThreadDataType, TempStorageType
@@ -349,6 +349,36 @@ class _Constant(Kind):
     compile_time = True
 
 
+def kernel_argument_value(c, p, ty):
+    """A compile-time parameter given an integer kernel argument itself: compile the kernel
+    per value of that argument (a launch re-types it as a literal, as for
+    ``coop.local.array(n, ...)``), or, with no launch to do that, say how to state the value.
+    Returns if the argument is not a kernel argument."""
+    from numba.cuda.core import ir
+
+    from coop._errors import current_call, retyping_launch
+    from coop._launch import request_literal
+
+    var = c.variables.get(p.name)
+    con, ti = current_call()
+    if var is None or con is None or getattr(ti, "func_ir", None) is None or not isinstance(ty, types.Integer):
+        return
+    try:
+        d = ti.func_ir.get_definition(var)
+    except (KeyError, AttributeError):
+        return
+    if not isinstance(d, ir.arg_types):
+        return
+    if not retyping_launch():
+        c.fail(p.name, f"is kernel argument `{d.name}` ({ty}): its value is known only when the kernel is launched, "
+               "and this compile has no launch", f"launch the kernel (it is compiled once per value of `{d.name}`), "
+               f"or type `{d.name}` as numba.types.literal(value) in the signature")
+    kws = list(con.kws.items()) if isinstance(con.kws, dict) else list(con.kws)
+    flat = [v.name for v in con.args] + [v.name for _, v in kws]
+    if var.name in flat:
+        request_literal(flat.index(var.name))
+
+
 class Count(_Constant):
     """A positive compile-time int fixing a length group (items per thread, bins, ...)."""
 
@@ -360,9 +390,11 @@ class Count(_Constant):
         if isinstance(ty, types.IntegerLiteral) and ty.literal_value > 0:
             return ty.literal_value
         if isinstance(ty, types.IntegerLiteral):
-            c.fail(p.name, f"must be a positive integer, got {ty.literal_value}", "1 or more")
-        c.fail(p.name, f"must be a positive integer constant, got {ty}",
-               "a literal, a global/closure int, or a kernel argument used directly")
+            c.fail(p.name, f"must be a positive integer, got {ty.literal_value}",
+                   f"a positive int: the number of {c.length_label(self.length)}")
+        kernel_argument_value(c, p, ty)
+        c.fail(p.name, f"must be a positive integer constant, got a value computed in the kernel ({ty})",
+               "a literal, a global/closure int, or an integer kernel argument used directly (not in an expression)")
 
     def infer(self, c, p, ty):
         c.vote_length(self.length, self.value(c, p, ty), p.name, explicit=True)
@@ -482,7 +514,10 @@ class WarpThreads(_Constant):
 
     def value(self, c, p, ty):
         if not isinstance(ty, types.IntegerLiteral):
-            c.fail(p.name, f"must be an integer constant, got {ty}", "a power of two from 1 to 32, as a literal or global")
+            kernel_argument_value(c, p, ty)
+            c.fail(p.name, f"must be an integer constant, got a value computed in the kernel ({ty})",
+                   "a power of two from 1 to 32: a literal, a global/closure int, or an integer kernel argument "
+                   "used directly")
         return self._check(c, p, ty.literal_value)
 
     def _check(self, c, p, w):
@@ -516,6 +551,34 @@ class Operator(Kind):
             c.fail(p.name, f"is not an operator here: {ty}", _ops.ROLES[self.role].valid)
         if kind == "stateful":
             c.fail(p.name, "a StatefulOp is a prefix callback, not an operator", "a plain operator")
+        self.check_items(c, p, ty)
+        if kind == "device" and self.role == "binary":
+            self._check_device(c, p, ty)
+
+    def _check_device(self, c, p, ty):
+        """A function operator of a scan or reduction: called as CUB calls it, op(a, b) -> item."""
+        item = c.dtype("T")
+        if c.context is None or item is None:
+            return
+        ret, why = _ops.device_result(c.context, ty, (item, item))
+        valid = "a function of two items returning one, e.g. lambda a, b: a + b"
+        if ret is None:
+            c.fail(p.name, f"cannot be called with two {item} items: {why}", valid)
+        numeric = isinstance(item, (types.Number, types.Boolean))
+        if (numeric and not isinstance(ret, (types.Number, types.Boolean))) or (not numeric and ret != item):
+            c.fail(p.name, f"returns {ret}, not {item} (the items' type)", valid)
+
+    def check_items(self, c, p, ty):
+        """A named operator the items' type does not have (bitwise ops on floats)."""
+        _, f = _ops.kernel_op(ty, self.role)
+        item = c.dtype("T") or c.dtype("KeyT")
+        if f in _ops.BITWISE and isinstance(item, (types.Float, types.Complex)):
+            name = _show(ty) if isinstance(ty, types.StringLiteral) else repr(f)
+            c.fail(p.name, f"{name} is a bitwise operator: C++ defines it for integers and bool, not for {item} items",
+                   "an arithmetic operator (\"+\", \"min\", \"max\", ...), or a @cuda.jit(device=True) function")
+
+    def cub_type(self, c, p, ty):
+        return _ops.device_type(ty)  # a lambda compiles under an identifier name
 
     def host_value(self, c, p, v):
         try:
@@ -531,6 +594,18 @@ class Callback(Kind):
     def check(self, c, p, ty):
         if not isinstance(ty, StatefulOpType):
             c.fail(p.name, f"must be stateful, got {ty}", "coop.StatefulOp(device_fn, state_array)")
+        item = c.dtype("T")
+        if c.context is None or item is None or ENABLE_CUDASIM:  # the simulator calls it with the state itself
+            return
+        ret, why = _ops.device_result(c.context, ty.fn_type, (ty.state_type, item))
+        valid = "fn(state, block_aggregate) returning the tile's prefix (an item), e.g. a running total"
+        if ret is None:
+            c.fail(p.name, f"its function cannot be called with (state, {item} aggregate): {why}", valid)
+        if isinstance(item, (types.Number, types.Boolean)) and not isinstance(ret, (types.Number, types.Boolean)):
+            c.fail(p.name, f"its function returns {ret}, not a prefix of the items' type ({item})", valid)
+
+    def cub_type(self, c, p, ty):
+        return _ops.device_type(ty)
 
 
 class TempStorageArg(Kind):

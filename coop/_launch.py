@@ -2,16 +2,25 @@
 
 * Block shape: read from the launch being compiled (``numba.cuda.launchconfig``); the
   kernel is then marked launch-config sensitive, so numba-cuda compiles (and caches) one
-  variant per (grid, block, shared memory) configuration and never reuses a stale one.
+  variant per launch configuration and never reuses a stale one. coop keys those variants
+  on the block shape alone (``_block_key``: the grid and the dynamic shared memory never
+  change what coop compiles), so a new grid size reuses the kernel; if anything else marks
+  the kernel launch-config sensitive, numba-cuda's whole-configuration key is used again.
   Device functions are compiled once per argument types by numba-cuda; one that inferred
   its block shape gets one variant per block shape instead (see ``_key_device_overloads``).
 * Argument values: a kernel argument used as an array length (``coop.local.array(n, ...)``)
   is typed as a literal through Numba's own ``ForceLiteralArg`` re-dispatch, so each value
-  compiles its own kernel. ``_literal_dispatch`` spares relaunches the failed typing pass.
+  compiles its own kernel. ``_literal_dispatch`` spares relaunches the failed typing pass,
+  and files each kernel in a table per argument value (``_Routes``) that numba-cuda's
+  C-level lookup searches, so a relaunch costs what a plain kernel's does.
 * Argument shapes: an array argument whose shape is used as a length
   (``coop.shared.array(d_out.shape, ...)``) is typed as ``_shapes.ShapedArray`` (the shape
   in the type) through ``_shapes.ShapeRequest``, which ``_literal_dispatch`` handles the
   same way: one kernel per shape, positions remembered (see ``coop/_shapes.py``).
+* ``@cuda.jit(cache=True)``: the positions and the block keying are written next to
+  numba-cuda's cache index (``<function>.coop``), so a new process types the arguments
+  as literals / shaped straight away and finds the cached kernel (the CUB half is cached
+  by ``cub_bindings._runtime.kernel_cache``).
 * Without a launch (ahead-of-time ``cuda.compile``, ``kernel.compile(sig)``, a machine
   with no GPU) the shape is stated with ``coop.launch_shape(block=...)``, argument values
   with ``numba.types.literal(value)`` and argument shapes with ``coop.shaped(type, shape)``
@@ -22,12 +31,19 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
+import json
+import os
 import threading
+from operator import itemgetter
+from types import MethodType
 
 import numpy as np
 
 from numba.cuda import types
 from numba.cuda.launchconfig import current_launch_config
+
+from cub_bindings.extending import ENABLE_CUDASIM
 
 from coop._errors import CoopError, without_compiler_frames
 from coop._shapes import ShapedArray, ShapeRequest, shape_of_value
@@ -98,7 +114,7 @@ def current_block_dims(typing_context=None) -> tuple[tuple[int, int, int], str] 
     cfg = current_launch_config()
     if cfg is not None:
         dims = normalize_dims(cfg.blockdim)
-        cfg._kernel_launch_config_sensitive = True  # numba-cuda's LC-S flag for this compile
+        _mark_block_sensitive(cfg)
         if typing_context is not None:
             _key_device_overloads(typing_context, cfg.dispatcher)
         return dims, f"the launch's block shape {cfg.blockdim}"
@@ -158,6 +174,208 @@ def _key_device_overloads(typing_context, kernel_dispatcher):
         disp._coop_keyed = True
 
 
+# --------------------------------------------------------------------------- launch-config keys
+
+
+def _block_key(launch_config):
+    """The launch-config key of a kernel coop made launch-config sensitive: its block shape.
+
+    numba-cuda 0.30 keys launch-config specializations (and their disk-cache entries) on
+    ``(grid, block, dynamic shared memory)`` (``CUDADispatcher._launch_config_key``, with no
+    public hook); coop's specialization reads only the block shape, so it is installed as
+    the launched dispatcher's own ``_launch_config_key``."""
+    return ("block", launch_config.blockdim)
+
+
+def _mark_block_sensitive(cfg):
+    """The compile in progress depends on ``cfg``'s block shape: mark it launch-config
+    sensitive, and key the launched dispatcher's variants on the block shape alone unless
+    something else already made them depend on the whole launch configuration."""
+    cfg._coop_block_sensitive = True  # read by numba-cuda through _is_kernel_launch_config_sensitive
+    disp = cfg.dispatcher
+    d = disp.__dict__
+    if ("_launch_config_key" not in d and not d.get("_coop_grid_keyed") and not cfg._kernel_launch_config_sensitive
+            and disp._launch_config_default_key is None):
+        disp._launch_config_key = _block_key
+
+
+def _grid_keyed(disp):
+    """Something besides coop marked ``disp``'s compile launch-config sensitive (it may read
+    the grid): numba-cuda's whole-configuration key from now on. Variants keyed by block
+    shape are never selected again (no key of the other kind equals theirs)."""
+    if not disp.__dict__.get("_coop_grid_keyed"):
+        disp.__dict__.pop("_launch_config_key", None)
+        disp._coop_grid_keyed = True
+
+
+def _is_kernel_launch_config_sensitive(self):
+    """``_LaunchConfiguration._is_kernel_launch_config_sensitive``: numba-cuda's flag, or coop's."""
+    return bool(self._kernel_launch_config_sensitive) or bool(self.__dict__.get("_coop_block_sensitive"))
+
+
+# --------------------------------------------------------------------------- per-value tables
+
+
+class _Routes:
+    """One dispatcher's kernels for literal / shaped arguments, by the arguments' values.
+
+    numba-cuda's C-level lookup finds a kernel by the argument types of a launch's values;
+    a kernel typed with ``Literal[int](4)`` is never found that way, so each relaunch went
+    through the Python-level re-typing (``_compile_for_args``). Here each tuple of values
+    (literal arguments' values, shaped arguments' shapes) gets a table: a bare
+    ``CUDADispatcher`` used only for that lookup, holding the kernels under the arguments'
+    plain types. Values that compare equal (4, 4.0, np.int32(4)) share a table but differ
+    in plain type, and the plain type with the value decides the kernel. A table holds
+    only kernels for its own values: its misses are compiled by the owner. New positions
+    make a new ``_Routes`` (the old tables are dropped).
+    """
+
+    __slots__ = ("literal", "shaped", "tables", "key")
+
+    def __init__(self, literal: tuple, shaped: tuple):
+        self.literal, self.shaped, self.tables = literal, shaped, {}
+        if not shaped:  # the common case, kept cheap: the value(s) themselves
+            self.key = itemgetter(*literal)
+        else:
+            self.key = self._key
+
+    def _key(self, args):
+        return (tuple([args[i] for i in self.literal]), tuple([shape_of_value(args[i]) for i in self.shaped]))
+
+
+def _positions(disp) -> tuple[tuple, tuple]:
+    d = disp.__dict__
+    return tuple(sorted(d.get("_coop_literal_positions", ()))), tuple(sorted(d.get("_coop_shape_positions", ())))
+
+
+def _new_table(owner):
+    from numba.cuda.dispatcher import CUDADispatcher
+
+    table = CUDADispatcher(owner.py_func, targetoptions=owner.targetoptions,
+                           pipeline_class=owner._compiler.pipeline_class)
+    table._launch_config_is_specialized = True  # never routed again by launch configuration
+    table._coop_table_of = owner
+    table._coop_sigs = set()
+    return table
+
+
+def _register(owner, args, kernel, cfg):
+    """File ``kernel``, compiled or found by ``owner`` for the launch values ``args``, in the
+    table for those values, and route the launched dispatcher's calls through the tables."""
+    literal, shaped = _positions(owner)
+    if not (literal or shaped):
+        return
+    routes = owner.__dict__.get("_coop_routes")
+    if routes is None or (routes.literal, routes.shaped) != (literal, shaped):
+        routes = owner._coop_routes = _Routes(literal, shaped)
+    try:
+        key = routes.key(args)
+        table = routes.tables.get(key)
+    except (TypeError, IndexError):  # an unhashable value: no table, the Python path stays
+        return
+    if table is None:
+        table = routes.tables[key] = _new_table(owner)
+    sig = tuple(owner.typeof_pyval(a)._code for a in args)
+    if sig not in table._coop_sigs:
+        table._insert(list(sig), kernel, cuda=True)
+        table._coop_sigs.add(sig)
+    root = cfg.dispatcher
+    if "call" not in root.__dict__:
+        root.call = MethodType(_routed_call, root)
+
+
+def _routed_call(self, args, launch_config):
+    """``CUDADispatcher.call`` of a kernel with literal / shaped arguments: the dispatcher of
+    the launch configuration, then the table of the values, then numba-cuda's own call."""
+    owner = self._select_launch_config_dispatcher(launch_config)
+    routes = owner.__dict__.get("_coop_routes")
+    if routes is not None:
+        try:
+            table = routes.tables.get(routes.key(args))
+        except (TypeError, IndexError):
+            table = None
+        if table is not None:
+            return _base_call(table, args, launch_config)
+    return _base_call(owner, args, launch_config)
+
+
+def _base_call(disp, args, launch_config):  # numba-cuda's CUDADispatcher.call, bound at import
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- disk cache (cache=True)
+
+
+def _sidecar_path(disp):
+    from numba.cuda.dispatcher import CUDACache
+
+    cache = disp._cache
+    if not isinstance(cache, CUDACache):
+        return None
+    return os.path.join(cache.cache_path, f"{cache._impl.filename_base}.coop")
+
+
+def _code_id(disp) -> str:
+    """The kernel's source as numba-cuda's cache index sees it (file stamp, bytecode)."""
+    cid = disp.__dict__.get("_coop_code_id")
+    if cid is None:
+        stamp = disp._cache._impl.locator.get_source_stamp()
+        cid = disp._coop_code_id = hashlib.sha256(repr(stamp).encode() + disp.py_func.__code__.co_code).hexdigest()
+    return cid
+
+
+def _read_sidecar(disp, cfg):
+    """Take the positions and the block keying a previous process wrote for this kernel."""
+    disp._coop_sidecar = None
+    path = _sidecar_path(disp)
+    if path is None:
+        return
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        if data.get("code") != _code_id(disp):
+            return
+        literal, shaped = frozenset(data["literal"]), frozenset(data["shape"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    disp._coop_sidecar = data
+    d = disp.__dict__
+    if literal - d.get("_coop_literal_positions", frozenset()):
+        disp._coop_literal_positions = d.get("_coop_literal_positions", frozenset()) | literal
+    if shaped - d.get("_coop_shape_positions", frozenset()):
+        disp._coop_shape_positions = d.get("_coop_shape_positions", frozenset()) | shaped
+    root = cfg.dispatcher if cfg is not None else disp
+    r = root.__dict__
+    if (data.get("block") and "_launch_config_key" not in r and not r.get("_coop_grid_keyed")
+            and root._launch_config_default_key is None):
+        root._launch_config_key = _block_key
+
+
+def _write_sidecar(disp, cfg):
+    path = _sidecar_path(disp)
+    if path is None:
+        return
+    old = disp.__dict__.get("_coop_sidecar") or {}
+    literal, shaped = _positions(disp)
+    root = (cfg.dispatcher if cfg is not None else disp).__dict__
+    block = True if "_launch_config_key" in root else False if root.get("_coop_grid_keyed") else old.get("block", False)
+    new = {"code": _code_id(disp),
+           "literal": sorted(set(old.get("literal", ())) | set(literal)),
+           "shape": sorted(set(old.get("shape", ())) | set(shaped)),
+           "block": block}
+    if new == old or (not old and not (new["literal"] or new["shape"] or new["block"])):
+        return
+    try:
+        disp._cache._impl.locator.ensure_cache_path()
+        tmp = f"{path}.tmp.{os.getpid()}.{threading.get_ident()}"
+        with open(tmp, "w") as f:
+            json.dump(new, f)
+        os.replace(tmp, path)
+    except OSError:
+        return
+    disp._coop_sidecar = new
+
+
 # --------------------------------------------------------------------------- literal arguments
 
 
@@ -204,6 +422,8 @@ def _shape_args(self, args, positions):
     """``args`` with the array values at ``positions`` replaced by their ``ShapedArray`` types."""
     out = list(args)
     for i in positions:
+        if i >= len(out):
+            continue
         a = out[i]
         if isinstance(a, ShapedArray):
             continue
@@ -215,42 +435,95 @@ def _shape_args(self, args, positions):
 
 class _LiteralArgs:
     """A launch-argument extension: a literal-typed argument is passed as its plain type,
-    a shaped array (after checking its shape) as the plain array."""
+    a shaped array (after checking its shape) as the plain array, a kernel-traits object as nothing.
+
+    It runs for every argument of every launch, so what to do with a type is worked out
+    once per type object (``isinstance`` on Numba's ABC types costs about a microsecond)."""
+
+    def __init__(self):
+        self._by_type: dict = {}  # id(type) -> (type, plain type, static shape or None); keeps the type alive
+
+    def _entry(self, ty):
+        from coop._traits import KernelTraitsType
+
+        if isinstance(ty, ShapedArray):
+            entry = (ty, ty.plain, ty.static_shape)
+        elif isinstance(ty, KernelTraitsType):  # compile-time fields only: nothing to pass
+            entry = (ty, types.Tuple(()), _NOTHING)
+        else:
+            entry = (ty, types.unliteral(ty) if isinstance(ty, types.Literal) else ty, None)
+        self._by_type[id(ty)] = entry
+        return entry
 
     def prepare_args(self, ty, val, **kws):
-        if isinstance(ty, ShapedArray):
+        entry = self._by_type.get(id(ty))
+        if entry is None or entry[0] is not ty:
+            entry = self._entry(ty)
+        if entry[2] is _NOTHING:
+            return entry[1], ()
+        if entry[2] is not None:
             shape = shape_of_value(val)
-            if shape is not None and shape != ty.static_shape:
+            if shape is not None and shape != entry[2]:
                 raise CoopError(f"an array of shape {shape} passed where the kernel was compiled for shape "
-                                f"{ty.static_shape} (a kernel compiled per shape, launched with compilation disabled?)")
-            return ty.plain, val
-        return (types.unliteral(ty), val) if isinstance(ty, types.Literal) else (ty, val)
+                                f"{entry[2]} (a kernel compiled per shape, launched with compilation disabled?)")
+        return entry[1], val
+
+    def __reduce__(self):  # pickled with cached kernels: the module's one instance
+        return (_literal_args, ())
+
+
+def _literal_args():
+    return _LITERAL_ARGS
+
+
+def _passes_traits(args) -> bool:
+    from coop._traits import KernelTraits
+
+    return any(isinstance(a, KernelTraits) for a in args)
 
 
 _LITERAL_ARGS = _LiteralArgs()
+_NOTHING = object()  # a kernel-traits argument: passed as an empty tuple
 
 
 def _literal_dispatch():
-    """Teach numba-cuda's kernel dispatcher the literal re-dispatch its CPU counterpart has.
+    """Teach numba-cuda's kernel dispatcher the literal re-dispatch its CPU counterpart has,
+    coop's launch-config key, and the per-value tables.
 
     numba-cuda 0.30's ``CUDADispatcher._compile_for_args`` lets ``ForceLiteralArg`` escape
     (``numba.literally`` is not supported for kernels). This wrapper catches it, types the
     requested arguments as literals and compiles again; it remembers the positions, so a
-    relaunch types them as literals straight away and finds its kernel (one per value)
-    without a failed typing pass. Nothing changes for kernels that never request literals.
+    later compile types them as literals straight away (no failed typing pass), and files
+    the kernel in its values' table (``_Routes``) so a relaunch never comes back here.
+    Nothing changes for kernels that never request literals or read the block shape.
     """
     from numba.cuda.core.errors import CompilerError, ForceLiteralArg
-    from numba.cuda.dispatcher import CUDADispatcher
+    from numba.cuda.dispatcher import CUDADispatcher, _LaunchConfiguration
 
     if getattr(CUDADispatcher, "_coop_literal_dispatch", False):
         return
     original = CUDADispatcher._compile_for_args
+    global _base_call
+    _base_call = CUDADispatcher.call
 
     def _compile_for_args(self, *args, **kws):
         try:
-            return _compile_with_requests(self, args, kws)
+            owner = self.__dict__.get("_coop_table_of")
+            return _compile_and_register(self if owner is None else owner, args, kws)
         except CoopError as exc:
             raise without_compiler_frames(exc) from None
+
+    def _compile_and_register(self, args, kws):
+        cfg = current_launch_config()
+        if "_coop_sidecar" not in self.__dict__:
+            _read_sidecar(self, cfg)
+        kernel = _compile_with_requests(self, args, kws)
+        if cfg is not None:
+            if cfg._kernel_launch_config_sensitive:
+                _grid_keyed(cfg.dispatcher)
+            _register(self, args, kernel, cfg)
+        _write_sidecar(self, cfg)
+        return kernel
 
     def _compile_with_requests(self, args, kws):
         positions = self.__dict__.get("_coop_literal_positions", frozenset())
@@ -262,7 +535,8 @@ def _literal_dispatch():
         while True:
             try:
                 kernel = original(self, *args, **kws)
-                if (positions or shaped) and not any(e is _LITERAL_ARGS for e in kernel.extensions):
+                if (positions or shaped or _passes_traits(args)) and not any(e is _LITERAL_ARGS
+                                                                          for e in kernel.extensions):
                     kernel.extensions = [*kernel.extensions, _LITERAL_ARGS]
                 return kernel
             except ForceLiteralArg as exc:
@@ -292,14 +566,34 @@ def _literal_dispatch():
                 setattr(disp, name, self.__dict__[name])
         return disp
 
+    full_key = CUDADispatcher._launch_config_key
+    original_cache_key = CUDADispatcher._cache_launch_config_key
+
+    def _cache_launch_config_key(self, launch_config):
+        # a compile something besides coop marked: its disk-cache entry is keyed on the
+        # whole configuration, whatever key the dispatcher routes launches by
+        if launch_config is not None and launch_config._kernel_launch_config_sensitive:
+            return full_key(launch_config)
+        return original_cache_key(self, launch_config)
+
+    original_recompile = CUDADispatcher.recompile
+
+    def recompile(self):
+        # the tables hold the kernels being replaced
+        for disp in (self, *self._launch_config_specializations.values()):
+            disp.__dict__.pop("_coop_routes", None)
+        return original_recompile(self)
+
     CUDADispatcher._compile_for_args = _compile_for_args
-    original_lc = getattr(CUDADispatcher, "_get_launch_config_specialization", None)
-    if original_lc is not None:
-        CUDADispatcher._get_launch_config_specialization = _get_launch_config_specialization
+    CUDADispatcher.recompile = recompile
+    original_lc = CUDADispatcher._get_launch_config_specialization
+    CUDADispatcher._get_launch_config_specialization = _get_launch_config_specialization
+    CUDADispatcher._cache_launch_config_key = _cache_launch_config_key
+    _LaunchConfiguration._is_kernel_launch_config_sensitive = _is_kernel_launch_config_sensitive
     CUDADispatcher._coop_literal_dispatch = True
 
-
-_literal_dispatch()
+if not ENABLE_CUDASIM:  # the simulator compiles nothing: no dispatcher to wrap
+    _literal_dispatch()
 
 
 def _launch_bounds_from_the_launch():
@@ -322,7 +616,7 @@ def _launch_bounds_from_the_launch():
     def set_launch_bounds(kernel, launch_bounds):
         if launch_bounds is None:
             cfg = current_launch_config()
-            if cfg is not None and getattr(cfg, "_kernel_launch_config_sensitive", False):
+            if cfg is not None and cfg._is_kernel_launch_config_sensitive():
                 x, y, z = normalize_dims(cfg.blockdim)
                 launch_bounds = x * y * z
         return original(kernel, launch_bounds)
@@ -331,5 +625,6 @@ def _launch_bounds_from_the_launch():
     nvvm.set_launch_bounds = set_launch_bounds
 
 
-_launch_bounds_from_the_launch()
+if not ENABLE_CUDASIM:
+    _launch_bounds_from_the_launch()
 

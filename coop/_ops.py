@@ -8,8 +8,12 @@ Every operator argument (``scan_op``, ``binary_op``) accepts
   ``numpy.multiply``, ``numpy.minimum``/``maximum``, ``numpy.bitwise_and``/``or``/``xor``,
   ``numpy.logical_and``/``or``;
 * a ``cub_bindings.functional`` functor (``functional.maximum``);
-* a ``@cuda.jit(device=True)`` function (on the host, a plain Python function is compiled
-  as one), which may work on a user-defined type (a Numba record).
+* a ``@cuda.jit(device=True)`` function, or a plain Python function or ``lambda`` (compiled
+  as one: ``device_function``), which may work on a user-defined type (a Numba record).
+
+A plain function named in a kernel (a global, a closure variable) is typed as the device
+function it compiles to (``_typeof_plain_function``), so ``coop.block.reduce(x, add)`` with a
+module-level ``def add(a, b)`` works as in a two-phase constructor.
 
 Named operators become libcu++ functors in the C++ shim, so CUB sees exactly what a C++
 caller would write (``cuda::std::plus<>{}``).
@@ -18,6 +22,9 @@ caller would write (``cuda::std::plus<>{}``).
 from __future__ import annotations
 
 import operator
+import re
+import types as pytypes
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +32,7 @@ from numba import cuda
 from numba.cuda import types
 
 from cub_bindings import functional as F
-from cub_bindings.extending import CxxFunctorType, StatefulOpType
+from cub_bindings.extending import CxxFunctorType, StatefulOpType, typeof_impl
 
 NAMES = {
     "+": F.plus, "add": F.plus, "sum": F.plus, "plus": F.plus,
@@ -72,6 +79,8 @@ _DIFF_NAMES = {"-": F.minus, "minus": F.minus, "sub": F.minus, "subtract": F.min
                "+": F.plus, "add": F.plus, "plus": F.plus, "^": F.bit_xor, "bit_xor": F.bit_xor}
 _DIFF_FUNCTIONS = {operator.sub: F.minus, np.subtract: F.minus, operator.add: F.plus, np.add: F.plus,
                    operator.xor: F.bit_xor, np.bitwise_xor: F.bit_xor}
+#: operators C++ defines only for integers and bool
+BITWISE = frozenset({F.bit_and, F.bit_or, F.bit_xor})
 _DEVICE = "a cub_bindings.functional functor, or a @cuda.jit(device=True) function"
 
 ROLES = {
@@ -109,7 +118,9 @@ def host_op(op, role: str = "binary"):
     if f is not None:
         return f
     if hasattr(op, "py_func") and hasattr(op, "overloads"):  # a numba-cuda dispatcher
-        return op
+        return device_dispatcher(op)
+    if isinstance(op, pytypes.FunctionType) and not _known_elsewhere(op):
+        return device_function(op)
     if callable(op) and not _known_elsewhere(op):
         return cuda.jit(device=True)(op)
     raise ValueError(f"unsupported operator {op!r}; valid: {r.valid}")
@@ -152,3 +163,128 @@ def kernel_op(ty, role: str = "binary"):
         if f is not None:
             return "cxx", f
     return None, None
+
+
+# --------------------------------------------------------------------------- plain functions and lambdas
+
+_DEVICE_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def device_function(fn):
+    """The ``@cuda.jit(device=True)`` dispatcher of plain Python function ``fn`` (one per
+    function). A ``lambda`` is compiled from a copy named ``lambda_op``: the operator's
+    compiled symbol is named after the function, and ``<lambda>`` is no identifier."""
+    disp = _DEVICE_FUNCTIONS.get(fn)
+    if disp is None:
+        src = fn
+        if not fn.__name__.isidentifier():
+            src = pytypes.FunctionType(fn.__code__, fn.__globals__, "lambda_op", fn.__defaults__, fn.__closure__)
+            src.__qualname__, src.__module__, src.__kwdefaults__ = fn.__qualname__, fn.__module__, fn.__kwdefaults__
+        disp = _DEVICE_FUNCTIONS[fn] = cuda.jit(device=True)(src)
+    return disp
+
+
+def device_dispatcher(disp):
+    """``disp`` (a device-function dispatcher), or for a ``lambda`` wrapped in
+    ``cuda.jit(device=True)`` (or made by Numba from a lambda in the kernel) the same
+    function compiled under an identifier name (``device_function``)."""
+    fn = getattr(disp, "py_func", None)
+    if fn is None or fn.__name__.isidentifier() or not isinstance(fn, pytypes.FunctionType):
+        return disp
+    return device_function(fn)
+
+
+def device_type(ty):
+    """The Numba type CUB gets for a device-function operator type ``ty`` (see ``device_dispatcher``)."""
+    if isinstance(ty, types.Dispatcher):
+        disp = device_dispatcher(ty.dispatcher)
+        return ty if disp is ty.dispatcher else types.Dispatcher(disp)
+    if isinstance(ty, StatefulOpType):
+        fn = device_type(ty.fn_type)
+        return ty if fn is ty.fn_type else StatefulOpType(fn, ty.state_type)
+    return ty
+
+
+def device_result(context, fnty, argtys):
+    """(return type, None) of device-function type ``fnty`` called with ``argtys`` (compiling
+    it), or (None, why not: the function's own typing error in a line, and where it is)."""
+    try:
+        sig = context.resolve_function_type(device_type(fnty), tuple(argtys), {})
+    except Exception as exc:  # Numba's typing error of the function's body or arity
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        why = next((ln for ln in lines if not ln.startswith(("Failed in", "During:", "File ", "<source", "^"))),
+                   type(exc).__name__)
+        at = next((ln.rstrip(":") for ln in lines if ln.startswith("File ")), None)
+        arity = re.search(r"to signature '(\(.*?\))'", why)
+        if arity:
+            why = f"it takes {arity.group(1)}, not {len(argtys)} arguments"
+        return None, why + (f" ({at})" if at else "")
+    return (sig.return_type, None) if sig is not None else (None, "no signature matches")
+
+
+#: modules whose functions Numba types itself (or refuses): never compiled as operators
+_NOT_USER = ("numba", "numpy", "math", "cmath", "operator", "builtins", "random", "cuda", "coop", "cub_bindings",
+             "llvmlite", "functools", "itertools")
+
+
+def _plain_user_function(fn) -> bool:
+    mod = (getattr(fn, "__module__", None) or "").split(".")[0]
+    if mod in _NOT_USER or _known_elsewhere(fn):
+        return False
+    try:  # a function Numba has typing for (``@overload``, ``register_jitable``) keeps it
+        from numba.cuda.descriptor import cuda_target
+
+        return cuda_target.typing_context._lookup_global(fn) is None
+    except Exception:  # the CUDA simulator: nothing is typed
+        return False
+
+
+@typeof_impl.register(pytypes.FunctionType)
+def _typeof_plain_function(val, c):
+    """A plain Python function used in a kernel as a constant (a global or closure variable):
+    the device function it compiles to, as a two-phase constructor compiles it. Arguments
+    (``Purpose.argument``) and Numba's own or registered functions are left to Numba."""
+    from numba.cuda.typing.typeof import Purpose
+
+    if c.purpose is not Purpose.constant or not _plain_user_function(val):
+        return None
+    return types.Dispatcher(device_function(val))
+
+
+# --------------------------------------------------------------------------- StatefulOp misuse
+
+
+def _register_stateful_op_errors():
+    """``coop.StatefulOp`` arguments cub_bindings' template rejects: a CoopError saying what
+    each argument must be, not Numba's list of candidate implementations. This template is
+    tried after cub_bindings' own (Numba tries a global's templates in order), so it runs
+    only for arguments that one refused."""
+    from numba.cuda.typing.templates import AbstractTemplate
+
+    from cub_bindings.extending import StatefulOp, typing_registry
+    from coop._errors import fail
+
+    what = "coop.StatefulOp"
+
+    @typing_registry.register_global(StatefulOp)
+    class _StatefulOpErrors(AbstractTemplate):
+        def generic(self, args, kws):
+            names = ("fn", "state")
+            given = dict(zip(names, args))
+            for k, v in kws.items():
+                if k not in names or k in given:
+                    fail(what, k, "unknown keyword" if k not in names else "given twice", "fn, state")
+                given[k] = v
+            if len(args) > 2 or set(given) != set(names):
+                fail(what, None, f"takes a device function and a state array, got {len(given)} arguments",
+                     "coop.StatefulOp(fn, state) with fn(state, x) -> new x")
+            if not isinstance(given["fn"], types.Dispatcher):
+                fail(what, "fn", f"must be a function, got {given['fn']}",
+                     "a @cuda.jit(device=True) function or a plain Python function fn(state, x)")
+            if not isinstance(given["state"], types.Array):
+                fail(what, "state", f"must be an array (the callback keeps its state in it), got {given['state']}",
+                     "a 1-element array, e.g. state = coop.local.array(1, numba.int32); state[0] = 0")
+            return None
+
+
+_register_stateful_op_errors()

@@ -19,11 +19,12 @@ from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numb
                                     resolve_method, specialize, temp_storage_layouts, static_length,
                                     value_object_type)
 
-from coop import _launch, _ops
+from coop import _launch, _limits, _ops
 from coop._arrays import PlannedStorageType, ThreadDataType, refine_temp_storage, refine_thread_data
 from coop._decl import Arg, Captured, Const, CubCall, Functor, Helper, Primitive, Scratch
 from coop._errors import CoopError, current_call, fail
-from coop._kinds import BlockDims, Count, DType, GlobalArray, Output, Ref, WarpThreads, _absent, is_array
+from coop._kinds import (BlockDims, Count, DType, GlobalArray, Operator, Output, Ref, WarpThreads, _absent,
+                         is_array)
 
 P = inspect.Parameter
 _GROUP_LABELS = {"T": "the items", "CounterT": "the counters", "KeyT": "the keys", "ValueT": "the values",
@@ -259,6 +260,8 @@ def _settle_dtypes(c: Call):
             c.fail(pick[1], f"items of type {pick[0]} are not supported",
                    "integers, floats, bool, a Numba record type, or an extension type with "
                    "methods={'construct': f(this), 'assign': f(this, that)}")
+        if isinstance(pick[0], types.Record) and (why := _limits.record_problem(pick[0])):
+            c.fail(pick[1], f"items of type {pick[0]}: {why}", "an aligned dtype: numpy.dtype([...], align=True)")
         c.dtypes[group] = pick[0]
 
 
@@ -421,6 +424,10 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
 
 def specialization(c: Call, prim: Primitive):
     cls, targs = prim.template(c)
+    _limits.check_call(c, prim, cls, targs)
+    for p in prim.params:  # operators fixed by a two-phase constructor are checked here
+        if isinstance(p.kind, Operator) and p.name in c.fixed and p.name not in c.given:
+            p.kind.check_items(c, p, c.fixed[p.name][0])
     try:
         return specialize(cls, targs)
     except TemplateArgumentError as exc:
@@ -516,21 +523,21 @@ def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, ex
     return _return_type(c, call, cub), [given[n] for n in order], written, plan
 
 
-def type_method(context, obj, name: str, args, kws):
-    """(return type, argument types, names, plan) of ``obj.name(...)`` on a parent object."""
-    prim = obj.prim
+def prepare_method(context, prim: Primitive, name: str, captured: dict, dtypes, lengths, dims, args, kws,
+                   variables=None):
+    """(Call, CubCall, argument names in call order, names as written, parameters) of
+    ``obj.name(...)`` on a parent object of ``prim`` that captured ``captured`` (name -> type)."""
     m = prim.method(name)
     what = f"{prim.qualname}(...).{name}"
-    captured = dict(obj.captured)
     given, order, written = bind(what, m.params, m.order, tuple(args), dict(kws), {})
     all_params = {p.name: p for p in prim.params} | {p.name: p for p in m.params}
     c = Call(what, list(all_params.values()), context, given,
              {n: (t, None) for n, t in captured.items() if n not in given}, prim.scope)
-    c.variables = call_variables(order, len(args))
-    for group, dt in obj.dtypes:
+    c.variables = call_variables(order, len(args)) if variables is None else variables
+    for group, dt in dtypes:
         c.vote_dtype(group, dt, f"this {prim.name}", explicit=True)
-    c.lengths.update(dict(obj.lengths))
-    c.dims = obj.dims
+    c.lengths.update(dict(lengths))
+    c.dims = dims
     for p in m.params:
         if p.required and not c.has(p.name):
             c.fail(p.name, "is required")
@@ -552,16 +559,24 @@ def type_method(context, obj, name: str, args, kws):
         if ty is not None and not _absent(ty):
             p.kind.check(c, p, ty)
     call: CubCall = m.build(c)
+    return c, call, order, written, all_params
+
+
+def type_method(context, obj, name: str, args, kws):
+    """(return type, argument types, names, plan) of ``obj.name(...)`` on a parent object."""
+    prim = obj.prim
+    c, call, order, written, all_params = prepare_method(context, prim, name, dict(obj.captured), obj.dtypes,
+                                                         obj.lengths, obj.dims, args, kws)
     _check_reaches(prim, obj.specialization, call.method)
     mode = "persistent" if obj.persistent else "explicit"
     cub, sources = _resolve(c, obj.specialization, mode, call, all_params)
-    plan = Plan(what, call, cub, obj.specialization, list(order), sources, "object", 1, 32, prim.scope, None,
+    plan = Plan(c.what, call, cub, obj.specialization, list(order), sources, "object", 1, 32, prim.scope, None,
                 length_checks(c, all_params, call), call.returns, {})
-    return _return_type(c, call, cub), [given[n] for n in order], written, plan
+    return _return_type(c, call, cub), [c.given[n] for n in order], written, plan
 
 
 def pysig(names):
     return inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in names])
 
 
-__all__ = ["type_call", "type_method", "prepare", "specialization", "Plan", "Call", "bind", "pysig"]
+__all__ = ["type_call", "type_method", "prepare", "prepare_method", "specialization", "Plan", "Call", "bind", "pysig"]

@@ -44,14 +44,14 @@ from numba.cuda.core.errors import TypingError
 
 from cub_bindings._runtime import cxx as _cxx
 from cub_bindings._runtime import lower as _lower
-from cub_bindings._runtime.arrays import FixedArray, static_length
+from cub_bindings._runtime.arrays import ADDRSPACE_LOCAL, ADDRSPACE_SHARED, FixedArray, static_length
 from cub_bindings._runtime.arrays import _dtype_of
 from cub_bindings._runtime.class_template import HostSpecialization, _make_instance, _type_construct, template_named
 from cub_bindings._runtime.enums import CubEnum, CubEnumMember, CubEnumValue
 from cub_bindings._runtime.layouts import temp_storage_layouts
 from cub_bindings._runtime.ntypes import (CxxFunctorType, DecomposerType, PlannedCall, StatefulOpType, ValueObjectType,
                                           planned)
-from cub_bindings._runtime.registry import lowering_registry, register_model, typeof_impl, typing_registry
+from cub_bindings._runtime.registry import ENABLE_CUDASIM, lowering_registry, register_model, typeof_impl, typing_registry
 from cub_bindings._runtime.resolve import ArgPlan, CallPlan, resolve
 from cub_bindings._runtime.specialize import Specialization, TemplateArgumentError, bind
 from cub_bindings.functional import CxxFunctor, Decomposer, StatefulOp
@@ -156,6 +156,7 @@ def load_value(context, builder, ty, ptr):
 
 
 __all__ = [
+    "ADDRSPACE_LOCAL", "ADDRSPACE_SHARED", "ENABLE_CUDASIM",
     "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
     "HostSpecialization", "NoOverload", "PlannedCall", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
     "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_temp_storage", "is_supported_scalar",

@@ -19,7 +19,7 @@ from numba.cuda import cgutils, types
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
 from cub_bindings._runtime.ntypes import CxxFunctorType, DecomposerType, StatefulOpType
-from cub_bindings._runtime.registry import lowering_registry, typeof_impl, typing_registry
+from cub_bindings._runtime.registry import ENABLE_CUDASIM, lowering_registry, typeof_impl, typing_registry
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,9 @@ class StatefulOp:
     """``StatefulOp(fn, state)``: construct inside a kernel; ``fn`` is a device function."""
 
     def __init__(self, fn, state):
-        raise RuntimeError("StatefulOp is constructed inside a kernel: StatefulOp(device_fn, state_array)")
+        if not ENABLE_CUDASIM:  # compiled kernels type and lower the call instead
+            raise RuntimeError("StatefulOp is constructed inside a kernel: StatefulOp(device_fn, state_array)")
+        self.fn, self.state = fn, state  # the simulator runs kernels as Python: keep both
 
 
 @typing_registry.register_global(StatefulOp)

@@ -3,6 +3,7 @@
 #   bash scripts/fetch_gpu_wheels.sh
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d .whl ] || { echo "gpu: no .whl/ folder: run scripts/fetch_gpu_wheels.sh and carry .whl" >&2; exit 2; }
+echo "gpu: installing the carried wheels ($(ls .whl | wc -l) in .whl/) into /tmp/site" >&2
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH="/tmp/site:$PWD"
 export PYTHONUNBUFFERED=1

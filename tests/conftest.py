@@ -15,6 +15,10 @@ def _has_gpu() -> bool:
         return False
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "simulator: runs only under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
+
+
 def pytest_collection_modifyitems(config, items):
     # COOP_DRYRUN: scripts/gpu_dryrun.py compiles the GPU tier without a GPU
     if any(item.get_closest_marker("gpu") for item in items) and not _has_gpu() and not os.environ.get("COOP_DRYRUN"):

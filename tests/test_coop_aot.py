@@ -9,6 +9,7 @@ import pytest
 from numba import cuda, types
 
 import coop
+from backend import not_simulated
 
 T, IPT = 128, 4
 SIG = (types.int32[::1], types.int32[::1])
@@ -44,6 +45,7 @@ def test_compile_misuse_is_a_coop_error(kws, message):
 
 
 @pytest.mark.gpu
+@not_simulated("it loads a cubin with cuda.core")
 def test_the_cubin_launches_with_cuda_core():
     from cuda.core import Device, LaunchConfig, ObjectCode, launch
 

@@ -8,6 +8,7 @@ from numba import cuda, types
 
 import coop
 from cub_bindings.inspect import build_kernel
+from backend import not_simulated
 
 T, IPT = 128, 4
 TILE = T * IPT
@@ -65,6 +66,7 @@ def _less(a, b):
 
 
 @pytest.mark.gpu
+@not_simulated("it reads the compiled kernel's PTX")
 def test_the_launch_block_size_becomes_the_kernels_launch_bounds():
     """Kernels compiled for a launch get __launch_bounds__(threads): register-hungry CUB code
     (a merge sort with a device-function comparison, 16 items per thread) then launches with

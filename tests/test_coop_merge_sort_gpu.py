@@ -22,6 +22,7 @@ import pytest
 from numba import cuda
 
 import coop
+from backend import SIMULATOR, cases
 
 pytestmark = pytest.mark.gpu
 FULL = bool(os.environ.get("COOP_FULL_GRID"))
@@ -230,6 +231,9 @@ for di, kd in enumerate(KEY_DTYPES):
             if _fits(kd, vd, nthreads(dims) * ipt, v[0]):
                 BLOCK_GRID.append((kd, vd, dims, ipt, v))
 BLOCK_SAMPLE = BLOCK_GRID[::9]
+# under the simulator: a sample of the blocks of at most 128 threads and at most 7 items each
+BLOCK_SIM = [g for g in BLOCK_GRID if nthreads(g[2]) <= 128 and g[3] <= 7][::11]
+BLOCK_CASES = cases(BLOCK_GRID if FULL else BLOCK_SAMPLE, sim=BLOCK_SIM)
 
 
 def _id(g):
@@ -240,7 +244,7 @@ def _id(g):
     return f"{np.dtype(kd).name}-{shape}-ipt{ipt}-{what}"
 
 
-@pytest.mark.parametrize("g", BLOCK_GRID if FULL else BLOCK_SAMPLE, ids=_id)
+@pytest.mark.parametrize("g", BLOCK_CASES, ids=_id)
 def test_block_merge_sort(g):
     kd, vd, dims, ipt, variant = g
     run_sort("block", variant, kd, vd, dims, ipt)
@@ -256,26 +260,28 @@ for di, kd in enumerate(KEY_DTYPES):
             vd = VALUE_DTYPES[(di + wi + ii) % len(VALUE_DTYPES)]
             WARP_GRID.append((kd, vd, lw, ipt, v))
 WARP_SAMPLE = WARP_GRID[::11]
+WARP_CASES = cases(WARP_GRID if FULL else WARP_SAMPLE, sim=WARP_SAMPLE[::4])
+SIM_WARP_BLOCK = 32 if SIMULATOR else 64  # threads per block of the warp sorts
 
 
-@pytest.mark.parametrize("g", WARP_GRID if FULL else WARP_SAMPLE, ids=lambda g: _id(g).replace("-", f"-lw{g[2]}-", 1))
+@pytest.mark.parametrize("g", WARP_CASES, ids=lambda g: _id(g).replace("-", f"-lw{g[2]}-", 1))
 def test_warp_merge_sort(g):
     kd, vd, lw, ipt, variant = g
-    run_sort("warp", variant, kd, vd, 64, ipt, lw=lw)
+    run_sort("warp", variant, kd, vd, SIM_WARP_BLOCK, ipt, lw=lw)
 
 
 # ------------------------------------------------------------------ partial tiles, stability, records, two-phase
 
 
-@pytest.mark.parametrize("valid", [0, 1, 127, 511, 512])
+@pytest.mark.parametrize("valid", cases([0, 1, 127, 511, 512], sim=[0, 1, 31, 127, 128]))
 def test_block_partial_tile_edges(valid):
-    # 128 threads x 4: nothing, one key, one short of a thread, one short of the tile, the whole tile
-    run_sort("block", (True, True, "<", "default"), np.int32, np.int32, 128, 4, valid=valid)
+    # 128 threads x 4 (32 in the simulator): nothing, one key, a thread short, one short of the tile, the whole tile
+    run_sort("block", (True, True, "<", "default"), np.int32, np.int32, 32 if SIMULATOR else 128, 4, valid=valid)
 
 
 @pytest.mark.parametrize("valid", [0, 5, 63, 64])
 def test_warp_partial_tile_edges(valid):
-    run_sort("warp", (True, False, ">", "explicit"), np.uint8, np.int64, 64, 4, lw=16, valid=valid)
+    run_sort("warp", (True, False, ">", "explicit"), np.uint8, np.int64, SIM_WARP_BLOCK, 4, lw=16, valid=valid)
 
 
 def test_stable_sort_keeps_equal_keys_in_order_descending_1024_threads():
@@ -295,11 +301,12 @@ def test_stable_sort_keeps_equal_keys_in_order_descending_1024_threads():
             o_keys[tid * 4 + i] = keys[i]
             o_vals[tid * 4 + i] = vals[i]
 
-    n = 1024 * 4
+    threads = 64 if SIMULATOR else 1024
+    n = threads * 4
     hk = rng.integers(0, 2, n).astype(np.int16)
     hv = np.arange(n, dtype=np.int32)
     ok, ov = cuda.device_array(n, np.int16), cuda.device_array(n, np.int32)
-    k[1, 1024](cuda.to_device(hk), cuda.to_device(hv), ok, ov)
+    k[1, threads](cuda.to_device(hk), cuda.to_device(hv), ok, ov)
     check_tiles(ok.copy_to_host(), ov.copy_to_host(), hk, hv, n, n, pairs, stable, True)
 
 
@@ -360,7 +367,7 @@ def test_record_keys_block_partial_and_warp_stable():
 
 
 def test_two_phase_block_and_warp_with_temp_storage():
-    T, IPT, LW = 128, 4, 16
+    T, IPT, LW = (32 if SIMULATOR else 128), 4, 16
     block_sort = coop.block.merge_sort_pairs(np.float32, np.int32, T, IPT, ">", stable=True)
     warp_sort = coop.warp.merge_sort_keys(np.float32, IPT, dev_less, LW)
     nbytes = max(block_sort.temp_storage_bytes, warp_sort.temp_storage_bytes * (T // LW))
@@ -384,7 +391,7 @@ def test_two_phase_block_and_warp_with_temp_storage():
         for i in range(IPT):
             o_wk[tid * IPT + i] = keys[i]
 
-    n, valid = T * IPT, 300
+    n, valid = T * IPT, (75 if SIMULATOR else 300)
     hk = sample_keys(np.float32, n)
     hv = np.arange(n, dtype=np.int32)
     outs = [cuda.device_array(n, np.float32), cuda.device_array(n, np.int32), cuda.device_array(n, np.float32)]
@@ -405,8 +412,9 @@ def test_float16_keys_partial_tile_with_explicit_inf():
         for i in range(4):
             o_keys[tid * 4 + i] = keys[i]
 
-    n, valid = 256 * 4, 700
+    threads = 32 if SIMULATOR else 256
+    n, valid = threads * 4, (90 if SIMULATOR else 700)
     hk = sample_keys(np.float16, n)
     ok = cuda.device_array(n, np.float16)
-    k[1, 256](cuda.to_device(hk), valid, ok)
+    k[1, threads](cuda.to_device(hk), valid, ok)
     np.testing.assert_array_equal(ok.copy_to_host()[:valid], np.sort(hk[:valid], kind="stable"))

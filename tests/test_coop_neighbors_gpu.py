@@ -6,7 +6,9 @@ Grid: dtypes int8..int64, uint8..uint64, float32, float64; blocks 32, 128, 256, 
 and a 3-D block; 1, 2, 4, 7, 16 items per thread. By default a sample in which every dtype,
 block and items-per-thread value occurs (about 20 kernels per primitive); the whole grid
 with COOP_FULL_GRID=1. Each test launches one kernel over several blocks (one tile each),
-so tile boundaries are checked too.
+so tile boundaries are checked too. Under the CUDA simulator (tests/backend.py): a few cases of
+small blocks covering every operator and flag dtype, two blocks per launch (four for adjacent
+difference: one per valid_items case).
 """
 
 import os
@@ -18,6 +20,7 @@ import pytest
 from numba import cuda
 
 import coop
+from backend import SIMULATOR, blocks, cases
 from cub_bindings import functional as F
 
 pytestmark = pytest.mark.gpu
@@ -29,12 +32,19 @@ IPTS = [1, 2, 4, 7, 16]
 GRID = [(d, b, i) for d in DTYPES for b in BLOCKS for i in IPTS]
 
 
+#: per test (salt), the simulator's cases: small blocks; the operators and flag dtypes the
+#: tests pick from (dtype, ipt) all occur
+SIM = {0: [(np.int8, 32, 1), (np.uint8, (8, 4, 2), 2), (np.float32, 64, 4), (np.int64, (16, 4), 16)],
+       1: [(np.int8, 32, 1), (np.uint16, (8, 4, 2), 4), (np.float32, 64, 1), (np.uint64, (16, 4), 7)],
+       2: [(np.int16, 32, 2), (np.uint32, (8, 4, 2), 1), (np.float64, 64, 7)]}
+
+
 def grid(salt):
     """The whole grid (COOP_FULL_GRID=1) or a sample covering every dtype, block and ipt."""
     if FULL:
-        return GRID
-    return [(d, BLOCKS[(k + 3 * r + salt) % len(BLOCKS)], IPTS[(2 * k + r + salt) % len(IPTS)])
-            for k, d in enumerate(DTYPES) for r in range(2)]
+        return cases(GRID, SIM[salt])
+    return cases([(d, BLOCKS[(k + 3 * r + salt) % len(BLOCKS)], IPTS[(2 * k + r + salt) % len(IPTS)])
+                  for k, d in enumerate(DTYPES) for r in range(2)], SIM[salt])
 
 
 def ids(g):
@@ -104,7 +114,7 @@ def test_discontinuity_every_form_vs_numpy(dtype, block, ipt):
     k_ = DTYPES.index(dtype) + IPTS.index(ipt)
     flag_op, ref = FLAG_OPS[k_ % 3]
     flag_dt = FLAG_DTYPES[(k_ // 3) % 3]
-    threads, nb = nthreads(block), 3
+    threads, nb = nthreads(block), blocks(3)
     tile = threads * ipt
     rng = np.random.default_rng(k_)
     h_in = values(dtype, nb * tile, rng, small=True)
@@ -286,15 +296,16 @@ def test_adjacent_difference_every_form_vs_numpy(dtype, block, ipt):
     _check_adjacent(x, pred, succ, valid, got, ref, np.dtype(dtype))
 
 
-OUT_PAIRS = [(np.int8, np.int32), (np.uint8, np.int16), (np.uint16, np.int64), (np.int32, np.int64),
-             (np.uint32, np.int64), (np.int32, np.float64), (np.float32, np.float64), (np.int64, np.float32)]
+OUT_PAIRS = cases([(np.int8, np.int32), (np.uint8, np.int16), (np.uint16, np.int64), (np.int32, np.int64),
+                   (np.uint32, np.int64), (np.int32, np.float64), (np.float32, np.float64), (np.int64, np.float32)],
+                  [(np.int8, np.int32), (np.uint8, np.int16), (np.uint32, np.int64), (np.int64, np.float32)])
 
 
 @pytest.mark.parametrize("dtype, out_dtype", OUT_PAIRS, ids=[f"{np.dtype(a).name}-{np.dtype(b).name}"
                                                              for a, b in OUT_PAIRS])
 def test_adjacent_difference_into_another_dtype(dtype, out_dtype):
     # C++ arithmetic: int8/uint8/int16/uint16 items subtract as int (exact), wider ones wrap in their own type
-    x, pred, succ, valid, got = _run_adjacent(dtype, out_dtype, 128, 3, None, 7)
+    x, pred, succ, valid, got = _run_adjacent(dtype, out_dtype, 64 if SIMULATOR else 128, 3, None, 7)
     _check_adjacent(x, pred, succ, valid, got, np.subtract, np.dtype(out_dtype))
 
 
@@ -303,7 +314,7 @@ def test_adjacent_difference_into_another_dtype(dtype, out_dtype):
 
 @pytest.mark.parametrize("dtype, block, ipt", grid(2), ids=[ids(g) for g in grid(2)])
 def test_shuffle_every_form_vs_index_arithmetic(dtype, block, ipt):
-    threads, nb = nthreads(block), 3
+    threads, nb = nthreads(block), blocks(3)
     tile = threads * ipt
     rng = np.random.default_rng(DTYPES.index(dtype) + ipt)
     h_in = values(dtype, nb * tile, rng)

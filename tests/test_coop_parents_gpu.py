@@ -1,6 +1,8 @@
 """GPU tier for parent/child primitives: the seed document's histogram example over its
 parameter grid (a representative sample by default, the whole grid with COOP_FULL_GRID=1),
-and run-length decode against NumPy (windows, relative offsets, both constructors)."""
+and run-length decode against NumPy (windows, relative offsets, both constructors). Under the
+CUDA simulator (tests/backend.py): small inputs and blocks, at most two blocks where a test
+launches many."""
 
 import os
 from functools import reduce
@@ -11,6 +13,7 @@ import pytest
 from numba import cuda
 
 import coop
+from backend import blocks, cases
 
 pytestmark = pytest.mark.gpu
 FULL = bool(os.environ.get("COOP_FULL_GRID"))
@@ -27,6 +30,8 @@ GRID = [(i, c, t, p, n, a)
         for p in [2, 4, 8] for n in [1 << 10, 1 << 12, 1 << 15, 1 << 19, 1 << 23, 1 << 28]
         for a in ["ATOMIC", "SORT"]]
 SAMPLE = [g for k, g in enumerate(GRID) if k % 23 == 0 or g[4] == 1 << 28 and k % 7 == 0]
+#: the simulator's cases: both algorithms, sample and counter dtypes, a 1-D and a 3-D block
+SIM = [(np.uint8, np.int32, 32, 4, 1 << 10, "ATOMIC"), (np.int8, np.uint32, (4, 8, 2), 8, 1 << 10, "SORT")]
 
 
 def _param(g):
@@ -39,7 +44,7 @@ def _param(g):
 
 
 @pytest.mark.parametrize("item_dtype, counter_dtype, threads_per_block, items_per_thread, num_total_items, algorithm",
-                         [_param(g) for g in (GRID if FULL else SAMPLE)])
+                         [_param(g) for g in cases(GRID if FULL else SAMPLE, SIM)])
 def test_block_histogram_histo_single_phase_2(item_dtype, counter_dtype, threads_per_block, items_per_thread,
                                               num_total_items, algorithm):
     algorithm = getattr(coop.BlockHistogramAlgorithm, algorithm)
@@ -150,9 +155,10 @@ def test_histogram_two_phase_instance_and_multi_dim_blocks(block, algorithm):
         for b in range(tid, 256, threads):
             cuda.atomic.add(d_out, b, smem[b])
 
-    h = np.random.default_rng(3).integers(0, 256, threads * 4 * 40).astype(np.uint8)
+    nb = blocks(40)
+    h = np.random.default_rng(3).integers(0, 256, threads * 4 * nb).astype(np.uint8)
     out = cuda.to_device(np.zeros(256, np.uint32))
-    kernel[40, block](cuda.to_device(h), out)
+    kernel[nb, block](cuda.to_device(h), out)
     np.testing.assert_array_equal(out.copy_to_host(), np.bincount(h, minlength=256))
 
 
@@ -170,10 +176,11 @@ def test_histogram_in_one_call_zeroes_then_counts():
         for b in range(cuda.threadIdx.x, 64, cuda.blockDim.x):
             d_out[cuda.blockIdx.x * 64 + b] = smem[b]
 
-    h = np.random.default_rng(5).integers(0, 64, 512 * 3).astype(np.uint8)
-    out = cuda.device_array(64 * 3, np.uint32)
-    kernel[3, 128](cuda.to_device(h), out)
-    expected = np.concatenate([np.bincount(t, minlength=64) for t in h.reshape(3, 512)])
+    nb = blocks(3)
+    h = np.random.default_rng(5).integers(0, 64, 512 * nb).astype(np.uint8)
+    out = cuda.device_array(64 * nb, np.uint32)
+    kernel[nb, 128](cuda.to_device(h), out)
+    expected = np.concatenate([np.bincount(t, minlength=64) for t in h.reshape(nb, 512)])
     np.testing.assert_array_equal(out.copy_to_host(), expected)
 
 

@@ -16,6 +16,7 @@ from numba import cuda, types
 
 import coop
 from coop import _launch, _shapes
+from backend import not_simulated
 from error_marks import line_of
 from cub_bindings.inspect import _device_functions_without_gpu, build_kernel, shim_sources
 
@@ -363,10 +364,11 @@ def test_block_shape_errors_are_type_and_value_errors():
 
 
 @pytest.mark.gpu
+@not_simulated("it checks the compiled overloads")
 def test_gpu_histogram_per_shape_relaunches_and_recompiles():
     k = cuda.jit(k_histogram)
     rng = np.random.default_rng(3)
-    grid = 10  # one launch configuration: numba-cuda keeps a dispatcher per (grid, block)
+    grid = 10
     for bins, ipt, n in [(64, 4, 5000), (64, 4, 3000), (32, 4, 5000), (64, 2, 2500), (64, 4, 100)]:
         h = rng.integers(0, 1000, n).astype(np.int32)
         out = cuda.to_device(np.zeros(bins, np.int32))
@@ -375,10 +377,15 @@ def test_gpu_histogram_per_shape_relaunches_and_recompiles():
                                       err_msg=f"bins={bins} ipt={ipt} n={n}")
     kinds = {(sig[1].static_shape, sig[2].literal_value) for sig in k.overloads}
     assert kinds == {((64,), 4), ((32,), 4), ((64,), 2)}
-    # another grid: numba-cuda's per-launch-configuration dispatcher inherits the positions
+    # another grid, the same block shape: the same dispatcher (coop keys on the block shape)
     h = rng.integers(0, 1000, 9000).astype(np.int32)
     out = cuda.to_device(np.zeros(16, np.int32))
     k[20, 128](cuda.to_device(h), out, 4, 9000)
+    np.testing.assert_array_equal(out.copy_to_host(), np.bincount(h % 16, minlength=16))
+    assert k._launch_config_specializations == {}
+    # another block shape: numba-cuda's per-launch-configuration dispatcher inherits the positions
+    out = cuda.to_device(np.zeros(16, np.int32))
+    k[40, 64](cuda.to_device(h), out, 4, 9000)  # tiles of 64 x 4 items: 40 cover the 9000
     np.testing.assert_array_equal(out.copy_to_host(), np.bincount(h % 16, minlength=16))
     (other,) = k._launch_config_specializations.values()
     assert (other._coop_shape_positions, other._coop_literal_positions) == ({1}, {2})

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from numba import cuda, types
 
-import coop
+from backend import SIMULATOR
+
+if SIMULATOR:
+    pytest.skip("Numba extension types have no NumPy form under the CUDA simulator (record types do)",
+                allow_module_level=True)
+
+import coop  # noqa: E402
 from cub_bindings.inspect import build_kernel
 from error_marks import MARK, compile_error
 from udt_types import Pair, add_pairs, incomplete_type, less_a, pair_type

@@ -14,6 +14,7 @@ import pytest
 from numba import cuda
 
 import coop
+from backend import SIMULATOR, cases
 
 pytestmark = pytest.mark.gpu
 FULL = bool(os.environ.get("COOP_FULL_GRID"))
@@ -27,11 +28,18 @@ NBLOCKS = 2
 
 def grid(n, shift=0):
     """The whole grid, or ``n`` cases in which every dtype, logical warp and block size occurs
-    (``shift`` varies the pairing between tests)."""
+    (``shift`` varies the pairing between tests). Under the simulator: one case per logical
+    warp size, in blocks of 32 or 64 threads."""
+    sim = [(DTYPES[(i + shift) % len(DTYPES)], LANES[i], 32 * (1 + (i + shift) % 2)) for i in range(len(LANES))]
     if FULL:
-        return GRID
-    return [(DTYPES[(i + shift) % len(DTYPES)], LANES[i % len(LANES)], BLOCKS[(i + shift // 2) % len(BLOCKS)])
-            for i in range(n)]
+        return cases(GRID, sim)
+    return cases([(DTYPES[(i + shift) % len(DTYPES)], LANES[i % len(LANES)], BLOCKS[(i + shift // 2) % len(BLOCKS)])
+                  for i in range(n)], sim)
+
+
+def jit(block):
+    """``cuda.jit(launch_bounds=block)``; the simulator's cuda.jit takes no launch_bounds."""
+    return cuda.jit if SIMULATOR else cuda.jit(launch_bounds=block)
 
 
 def ids(v):
@@ -83,7 +91,7 @@ def segmented(x, starts, ufunc, dtype):
 def test_max_min_and_segmented_reductions(dtype, lw, block):
     n = partial_lanes(lw)
 
-    @cuda.jit(launch_bounds=block)
+    @jit(block)
     def k(d_in, d_head, d_tail, valid, o_max, o_min, o_maxv, o_minv, o_hr, o_tr, o_hs, o_ts):
         g = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
         v = d_in[g]
@@ -131,7 +139,7 @@ def test_scan_both_results_and_broadcast(dtype, lw, block):
     n = partial_lanes(lw)
     far = lw + 1  # a runtime lane past the logical warp: CUDA takes it modulo threads_in_warp
 
-    @cuda.jit(launch_bounds=block)
+    @jit(block)
     def k(d_in, valid, o_inc, o_exc, o_incm, o_excm, o_incp, o_excp, o_bc, o_br, o_bf):
         g = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
         v = d_in[g]
@@ -186,7 +194,7 @@ def test_batched_reductions_returned_striped_and_blocked(dtype, lw, block):
     many = 2 * lw + 1  # three results per lane (one for lw == 1: 3 batches)
     per = -(-many // lw)
 
-    @cuda.jit(launch_bounds=block)
+    @jit(block)
     def k(d_few, d_many, o_sum, o_max, o_striped, o_blocked):
         g = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
         a = coop.local.array(few, d_few.dtype)
@@ -240,7 +248,7 @@ def test_exchange_shuffle_and_offset_dtype(dtype, lw, block):
     seg = lw * ipt
     off_t = np.int16 if lw.bit_length() % 2 else np.int64  # int16 for 1, 4, 16 lanes
 
-    @cuda.jit(launch_bounds=block)
+    @jit(block)
     def k(d_in, o_b2s, o_s2b, o_scatter):
         g = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
         lane = cuda.threadIdx.x % lw
@@ -268,15 +276,16 @@ def test_exchange_shuffle_and_offset_dtype(dtype, lw, block):
         for i in range(4):
             o_scatter[sbase + i * lw + lane] = few[i]
 
-    total = NBLOCKS * block * ipt
+    n, m = NBLOCKS * block * ipt, NBLOCKS * block * 4  # the shuffles' items, the scatter's
+    total = max(n, m)  # (fewer than 4 items per thread: the scatter reaches further)
     h = sample(rng_for(dtype, lw, block, "exchange"), dtype, total)
     outs = [cuda.device_array(total, dtype) for _ in range(3)]
     k[NBLOCKS, block](cuda.to_device(h), *outs)
     got = [o.copy_to_host() for o in outs]
-    np.testing.assert_array_equal(got[0], h)
-    np.testing.assert_array_equal(got[1], h)
-    scattered = h[:NBLOCKS * block * 4].reshape(-1, lw * 4)[:, ::-1].reshape(-1)  # striped rank q holds item q
-    np.testing.assert_array_equal(got[2][:NBLOCKS * block * 4], scattered)
+    np.testing.assert_array_equal(got[0][:n], h[:n])
+    np.testing.assert_array_equal(got[1][:n], h[:n])
+    scattered = h[:m].reshape(-1, lw * 4)[:, ::-1].reshape(-1)  # striped rank q holds item q
+    np.testing.assert_array_equal(got[2][:m], scattered)
 
 
 # --------------------------------------------------------------------------- two-phase
@@ -296,7 +305,7 @@ def test_two_phase_objects(dtype, lw):
     nbytes = max(o.temp_storage_bytes for o in (wmax, hsum, scan, bcast, batched)) * (block // lw)
     align = max(o.temp_storage_alignment for o in (wmax, hsum, scan, bcast, batched))
 
-    @cuda.jit(launch_bounds=block)
+    @jit(block)
     def k(d_in, d_head, o_max, o_hs, o_inc, o_exc, o_bc, o_b):
         g = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
         temp = coop.TempStorage(nbytes, align)

@@ -12,8 +12,6 @@ import inspect
 
 from numba.cuda.core.errors import TypingError
 from numba.cuda import types
-from numba.cuda.cudadrv import nvvm
-from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id
 from numba.cuda.datamodel.models import ArrayModel
 from numba.cuda.typing.templates import AbstractTemplate, signature
 
@@ -97,10 +95,15 @@ def _make_template(func, space):
     return _ArrayTemplate
 
 
-for _func, _space, _addr in ((local_array, "local", nvvm.ADDRSPACE_LOCAL), (shared_array, "shared", nvvm.ADDRSPACE_SHARED)):
+#: NVVM IR address spaces (fixed by the NVVM IR spec; numba-cuda's constants are absent under the simulator)
+ADDRSPACE_SHARED, ADDRSPACE_LOCAL = 3, 5
+
+for _func, _space, _addr in ((local_array, "local", ADDRSPACE_LOCAL), (shared_array, "shared", ADDRSPACE_SHARED)):
     typing_registry.register_global(_func, types.Function(_make_template(_func, _space)))
 
     def _impl(context, builder, sig, args, _addr=_addr, _space=_space):
+        from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id  # not importable under the simulator
+
         aryty = sig.return_type
         align = sig.args[2].literal_value if len(sig.args) > 2 and isinstance(sig.args[2], types.IntegerLiteral) else None
         return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,

@@ -10,8 +10,12 @@ from numba.cuda import cgutils, types
 
 
 from cub_bindings._runtime import render, udt
+from cub_bindings._runtime.registry import ENABLE_CUDASIM
 from cub_bindings._runtime.resolve import CallPlan, OpPlan
 from cub_bindings._runtime.shims import shimset_for
+
+if not ENABLE_CUDASIM:  # cache=True for kernels linked with shim sets (the simulator compiles nothing)
+    from cub_bindings._runtime import kernel_cache  # noqa: F401
 
 _i8p = ir.IntType(8).as_pointer()
 _i32 = ir.IntType(32)

@@ -39,7 +39,54 @@ _count = 0
 
 
 class ShimCompileError(RuntimeError):
-    """NVRTC rejected a shim; the message carries NVRTC's first errors and the dump hint."""
+    """NVRTC rejected a shim; the message carries NVRTC's first errors and the dump hint.
+
+    ``errors``: those errors, shortened (``shorten``); ``lines``: the lines of the compiled
+    source the log points at (where an error is, or the instantiation that led to it), so
+    the caller can name the shims, and the calls that made them, behind the failure."""
+
+    def __init__(self, message: str, errors: tuple = (), lines: tuple = ()):
+        super().__init__(message)
+        self.errors, self.lines = tuple(errors), tuple(lines)
+
+
+class LinkError(RuntimeError):
+    """nvJitLink (ptxas, at link time) rejected a kernel; the message says why in a line."""
+
+
+_FACADE_ERRORS: dict = {}
+
+
+def facade_error(message: str, base: type, facade: bool) -> Exception:
+    """``base(message)``; for a failure of the facade's calls (``facade``), while the facade
+    (``coop``) is loaded, an error that is also its ``CoopError``: the one type its users
+    catch for every misuse (cub_bindings does not import coop; it finds it loaded)."""
+    coop_error = getattr(sys.modules.get("coop._errors"), "CoopError", None) if facade else None
+    if coop_error is None:
+        return base(message)
+    cls = _FACADE_ERRORS.get(base)
+    if cls is None:
+        cls = _FACADE_ERRORS[base] = type(base.__name__, (coop_error, base), {"__module__": base.__module__})
+    return cls(message)
+
+
+_PROGRAM_LINE = re.compile(r"default_program\((\d+)\)|at line (\d+) of default_program")
+_VERSIONED_NS = re.compile(r"(::)?(_V_\w+|__\d+)::")
+
+
+def shorten(text: str, limit: int = 400) -> str:
+    """A toolchain message without include paths and versioned inline namespaces."""
+    text = re.sub(r"\S*/include/(cccl/)?", "", text.strip())
+    text = _VERSIONED_NS.sub(lambda m: m.group(1) or "", text)
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def log_errors(log: str, offset: int = 0) -> tuple[list[str], list[int]]:
+    """(error messages, shortened; source lines referred to, minus ``offset``) of an NVRTC log."""
+    errors = [shorten(ln) for ln in log.splitlines() if ": error" in ln or ln.startswith("error")]
+    lines = sorted({int(a or b) - offset for a, b in _PROGRAM_LINE.findall(log)})
+    return errors, lines
 
 
 @dataclass(frozen=True)
@@ -110,7 +157,8 @@ def compile_shims(
     if dump := os.environ.get("CUB_COOP_DUMP_SHIMS"):
         Path(dump).mkdir(parents=True, exist_ok=True)
         (Path(dump) / f"{key}.cu").write_text(full)
-    ltoir, layouts, seconds = _nvrtc(full, layout_types, arch, key)
+    offset = _LAYOUT_DECL.count("\n") if layout_types else 0  # the log's line numbers are of `full`
+    ltoir, layouts, seconds = _nvrtc(full, layout_types, arch, key, offset)
     with _lock:
         _count += 1
     if os.environ.get("CUB_COOP_NVRTC_LOG") == "1":
@@ -120,7 +168,7 @@ def compile_shims(
     return CompiledShims(ltoir, layouts, key, from_cache=False)
 
 
-def _nvrtc(source: str, layout_types: tuple[str, ...], arch: str, key: str):
+def _nvrtc(source: str, layout_types: tuple[str, ...], arch: str, key: str, offset: int = 0):
     from cuda.core import Program
 
     exprs = [f"&__cub_coop_layout<sizeof({t}), alignof({t})>" for t in layout_types]
@@ -129,11 +177,13 @@ def _nvrtc(source: str, layout_types: tuple[str, ...], arch: str, key: str):
         program = Program(source, code_type="c++", options=_options(arch))
         obj = program.compile("ltoir", name_expressions=exprs, logs=None)
     except Exception as exc:  # cuda.core raises its own error types carrying the NVRTC log
-        errors = [ln for ln in str(exc).splitlines() if "error" in ln][:3]
+        errors, lines = log_errors(str(exc), offset)
+        errors = errors[:3] or [shorten(str(exc))]
         hint = "set CUB_COOP_DUMP_SHIMS=DIR to see the source" if not os.environ.get("CUB_COOP_DUMP_SHIMS") else (
             f"source in {os.environ['CUB_COOP_DUMP_SHIMS']}/{key}.cu"
         )
-        raise ShimCompileError(f"NVRTC could not compile the CUB shim ({hint}): " + " | ".join(errors or [str(exc)])) from None
+        raise ShimCompileError(f"NVRTC could not compile the CUB shim ({hint}): " + " | ".join(errors),
+                               errors, lines) from None
     seconds = time.perf_counter() - t0
     ltoir = bytes(obj.code)
     if not ltoir:
@@ -167,5 +217,41 @@ def link_cubin(ltoirs: Sequence[bytes], arch: str = DEFAULT_ARCH, target: str = 
     objs = [ObjectCode.from_ltoir(b) for b in ltoirs]
     opts = LinkerOptions(arch=arch, link_time_optimization=True, optimize_unused_variables=True,
                          ptx=target == "ptx")
-    out = Linker(*objs, options=opts).link(target).code
+    try:
+        out = Linker(*objs, options=opts).link(target).code
+    except Exception as exc:  # nvJitLink's error carries ptxas's log
+        raise facade_error(explain_link_log(str(exc)), LinkError, "coop._errors" in sys.modules) from None
     return out.encode() if isinstance(out, str) else bytes(out)
+
+
+_SHARED = re.compile(r"Entry function '(\w+)' uses too much shared data \((0x[0-9a-f]+) bytes, (0x[0-9a-f]+) max\)")
+_ENTRY = re.compile(r"Entry function '(\w+)'")
+
+
+def kernel_name(mangled: str) -> str:
+    """``_ZN8__main__10big_sharedB2v8...`` -> ``__main__.big_shared`` (its nested names)."""
+    if not mangled.startswith("_ZN"):
+        return mangled
+    pos, parts = 3, []
+    while pos < len(mangled) and mangled[pos].isdigit():
+        m = re.match(r"\d+", mangled[pos:])
+        n = int(m.group())
+        pos += len(m.group())
+        parts.append(mangled[pos : pos + n])
+        pos += n
+    return ".".join(p.replace("_3clocals_3e", "<locals>") for p in parts) or mangled
+
+
+def explain_link_log(log: str) -> str:
+    """One line saying why nvJitLink/ptxas refused a kernel (its raw log shortened)."""
+    m = _SHARED.search(log)
+    if m:
+        used, limit = int(m.group(2), 16), int(m.group(3), 16)
+        return (f"kernel {kernel_name(m.group(1))} needs {used} bytes ({used / 1024:.0f} KB) of static shared "
+                f"memory, over the {limit} bytes ({limit // 1024} KB) a kernel's static shared memory may hold "
+                "(ptxas, at link time): use smaller shared arrays / TempStorage, fewer items per thread, or "
+                "dynamic shared memory")
+    lines = [ln for ln in log.splitlines() if "error" in ln.lower() and "nvJitLink error log" not in ln]
+    text = " | ".join(lines[:3]) or log
+    text = _ENTRY.sub(lambda e: f"kernel {kernel_name(e.group(1))}", text)
+    return "nvJitLink could not link the kernel: " + shorten(text)
