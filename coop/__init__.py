@@ -21,6 +21,9 @@ from coop import block, enums, local, shared, warp
 from coop._aot import compile, kernel_names  # noqa: A004 (numba-cuda's name)
 from coop._arrays import TempStorage, ThreadData
 from coop._errors import CoopError
+from cub_bindings.extending import set_facade_error
+
+set_facade_error(CoopError)  # toolchain failures of coop's calls are CoopErrors too
 from coop._launch import launch_shape
 from coop._shapes import shaped
 from coop._traits import KernelTraits, gpu_dataclass

@@ -49,6 +49,7 @@ from cub_bindings._runtime.arrays import _dtype_of
 from cub_bindings._runtime.class_template import HostSpecialization, _make_instance, _type_construct, template_named
 from cub_bindings._runtime.enums import CubEnum, CubEnumMember, CubEnumValue
 from cub_bindings._runtime.layouts import temp_storage_layouts
+from cub_bindings._runtime.nvrtc_service import set_facade_error
 from cub_bindings._runtime.ntypes import (CxxFunctorType, DecomposerType, PlannedCall, StatefulOpType, ValueObjectType,
                                           planned)
 from cub_bindings._runtime.registry import ENABLE_CUDASIM, lowering_registry, register_model, typeof_impl, typing_registry
@@ -156,6 +157,7 @@ def load_value(context, builder, ty, ptr):
 
 
 __all__ = [
+    "set_facade_error",
     "ADDRSPACE_LOCAL", "ADDRSPACE_SHARED", "ENABLE_CUDASIM",
     "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
     "HostSpecialization", "NoOverload", "PlannedCall", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",

@@ -57,6 +57,36 @@ def running_prefix(state, chunk_aggregate):
     return state[1]
 
 
+@cuda.jit(device=True)
+def start_carry(carry):
+    """Every state's running pair starts at (1, 0): the scan's identity."""
+    for j in range(0, len(carry), 2):
+        carry[j].x = 1.0
+        carry[j].y = 0.0
+
+
+@cuda.jit(device=True)
+def make_steps(steps, dt_t, b_t, u_t, a):
+    """This thread's steps of one state: (exp(delta * A), delta * B * u)."""
+    for i in range(len(steps)):
+        steps[i].x = math.exp(dt_t[i] * a)
+        steps[i].y = dt_t[i] * b_t[i] * u_t[i]
+
+
+@cuda.jit(device=True)
+def add_output(out, steps, c_t):
+    """y += C * h for this thread's steps of one state."""
+    for i in range(len(out)):
+        out[i] += steps[i].y * c_t[i]
+
+
+@cuda.jit(device=True)
+def skip_output(out, u_t, d_value):
+    """y starts at D * u."""
+    for i in range(len(out)):
+        out[i] = d_value * u_t[i]
+
+
 @dataclasses.dataclass
 class SelectiveScanTraits:
     """The kernel's primitives, specialized on the host (two-phase)."""
@@ -95,26 +125,20 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         out = coop.local.array(IPT, np.float32)
         steps = coop.local.array(IPT, FLOAT2)
         carry = coop.local.array(CARRY, FLOAT2)
-        for n in range(N):
-            carry[2 * n].x = 1.0
-            carry[2 * n].y = 0.0
+        start_carry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
             coop.block.load(u[ch, start:], u_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
             coop.block.load(delta[ch, start:], dt_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-            for i in range(IPT):
-                out[i] = D[d] * u_t[i]
+            skip_output(out, u_t, D[d])
             for n in range(N):
                 coop.block.load(B[b, n, start:], b_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
                 coop.block.load(C[b, n, start:], c_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-                for i in range(IPT):
-                    steps[i].x = math.exp(dt_t[i] * A[d, n])
-                    steps[i].y = dt_t[i] * b_t[i] * u_t[i]
+                make_steps(steps, dt_t, b_t, u_t, A[d, n])
                 coop.block.inclusive_scan(steps, steps, ssm_scan_op, algorithm="warp_scans",
                                           block_prefix_callback_op=coop.StatefulOp(running_prefix,
                                                                                    carry[2 * n:2 * n + 2]))
-                for i in range(IPT):
-                    out[i] += steps[i].y * c_t[i]
+                add_output(out, steps, c_t)
             coop.block.store(y[ch, start:], out, valid_items=valid, algorithm="warp_transpose")
 
     @cuda.jit
@@ -131,30 +155,24 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         out = coop.local.array(IPT, np.float32)
         steps = coop.local.array(IPT, FLOAT2)
         carry = coop.local.array(CARRY, FLOAT2)
-        for n in range(N):
-            carry[2 * n].x = 1.0
-            carry[2 * n].y = 0.0
+        start_carry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
             coop.block.load(u[ch, start:], u_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose",
                             temp_storage=temp)
             coop.block.load(delta[ch, start:], dt_t, valid_items=valid, oob_default=0.0,
                             algorithm="warp_transpose", temp_storage=temp)
-            for i in range(IPT):
-                out[i] = D[d] * u_t[i]
+            skip_output(out, u_t, D[d])
             for n in range(N):
                 coop.block.load(B[b, n, start:], b_t, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
                 coop.block.load(C[b, n, start:], c_t, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
-                for i in range(IPT):
-                    steps[i].x = math.exp(dt_t[i] * A[d, n])
-                    steps[i].y = dt_t[i] * b_t[i] * u_t[i]
+                make_steps(steps, dt_t, b_t, u_t, A[d, n])
                 coop.block.inclusive_scan(steps, steps, ssm_scan_op, algorithm="warp_scans", temp_storage=temp,
                                           block_prefix_callback_op=coop.StatefulOp(running_prefix,
                                                                                    carry[2 * n:2 * n + 2]))
-                for i in range(IPT):
-                    out[i] += steps[i].y * c_t[i]
+                add_output(out, steps, c_t)
             coop.block.store(y[ch, start:], out, valid_items=valid, algorithm="warp_transpose", temp_storage=temp)
 
     @cuda.jit
@@ -170,24 +188,18 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         out = coop.local.array(IPT, np.float32)
         steps = coop.local.array(IPT, FLOAT2)
         carry = coop.local.array(CARRY, FLOAT2)
-        for n in range(N):
-            carry[2 * n].x = 1.0
-            carry[2 * n].y = 0.0
+        start_carry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
             t.load(u[ch, start:], u_t, valid_items=valid, oob_default=0.0)
             t.load(delta[ch, start:], dt_t, valid_items=valid, oob_default=0.0)
-            for i in range(IPT):
-                out[i] = D[d] * u_t[i]
+            skip_output(out, u_t, D[d])
             for n in range(N):
                 t.load(B[b, n, start:], b_t, valid_items=valid, oob_default=0.0)
                 t.load(C[b, n, start:], c_t, valid_items=valid, oob_default=0.0)
-                for i in range(IPT):
-                    steps[i].x = math.exp(dt_t[i] * A[d, n])
-                    steps[i].y = dt_t[i] * b_t[i] * u_t[i]
+                make_steps(steps, dt_t, b_t, u_t, A[d, n])
                 t.scan(steps, steps, block_prefix_callback_op=coop.StatefulOp(running_prefix, carry[2 * n:2 * n + 2]))
-                for i in range(IPT):
-                    out[i] += steps[i].y * c_t[i]
+                add_output(out, steps, c_t)
             t.store(y[ch, start:], out, valid_items=valid)
 
     return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit}

@@ -12,11 +12,15 @@ Environment:
   CUB_COOP_NO_CACHE=1  neither read nor write the cache
   CUB_COOP_DUMP_SHIMS  a folder: every compiled shim source is written there as <key>.cu
   CUB_COOP_NVRTC_LOG=1 one line on stderr per NVRTC compile (key, seconds, LTOIR bytes)
+  CUB_COOP_NVRTC_TIMEOUT seconds one NVRTC compile may take (default 600; 0: no limit):
+                       NVRTC's flow callback cancels it (``NVRTCTimeout``). nvJitLink has no
+                       such hook: see docs/cub_bindings.md, "Time and memory guards"
 ``nvrtc_compile_count()`` counts the compiles of this process.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import os
@@ -50,18 +54,28 @@ class ShimCompileError(RuntimeError):
         self.errors, self.lines = tuple(errors), tuple(lines)
 
 
+class NVRTCTimeout(ShimCompileError):
+    """NVRTC was cancelled after ``CUB_COOP_NVRTC_TIMEOUT`` seconds."""
+
+
 class LinkError(RuntimeError):
     """nvJitLink (ptxas, at link time) rejected a kernel; the message says why in a line."""
 
 
 _FACADE_ERRORS: dict = {}
+_FACADE_BASE: list = []  # the error class a facade registered (``set_facade_error``)
+
+
+def set_facade_error(cls: type) -> None:
+    """A layer above (``coop``) registers the one error type its users catch for every
+    misuse; toolchain failures of its calls are then raised as that type too."""
+    _FACADE_BASE[:] = [cls]
 
 
 def facade_error(message: str, base: type, facade: bool) -> Exception:
-    """``base(message)``; for a failure of the facade's calls (``facade``), while the facade
-    (``coop``) is loaded, an error that is also its ``CoopError``: the one type its users
-    catch for every misuse (cub_bindings does not import coop; it finds it loaded)."""
-    coop_error = getattr(sys.modules.get("coop._errors"), "CoopError", None) if facade else None
+    """``base(message)``; for a failure of the facade's calls (``facade``), once a facade has
+    registered its error type (``set_facade_error``), an error that is also of that type."""
+    coop_error = _FACADE_BASE[0] if facade and _FACADE_BASE else None
     if coop_error is None:
         return base(message)
     cls = _FACADE_ERRORS.get(base)
@@ -168,15 +182,51 @@ def compile_shims(
     return CompiledShims(ltoir, layouts, key, from_cache=False)
 
 
+_FLOW_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+
+
+def nvrtc_timeout() -> float:
+    """Seconds one NVRTC compile may take (``CUB_COOP_NVRTC_TIMEOUT``, default 600); 0: no limit."""
+    text = os.environ.get("CUB_COOP_NVRTC_TIMEOUT", "600")
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        raise ShimCompileError(f"CUB_COOP_NVRTC_TIMEOUT={text!r} is not a number of seconds (0: no limit)") from None
+
+
+def _deadline_callback(program, limit: float):
+    """Cancel ``program``'s compile once ``limit`` seconds have passed (NVRTC's flow callback,
+    which NVRTC calls often while optimizing and generating code, in the compiling thread).
+    Returns the callback: keep it alive until the compile returns."""
+    from cuda.bindings import nvrtc
+
+    deadline = time.monotonic() + limit
+
+    @_FLOW_CALLBACK
+    def stop(_payload, _reserved):
+        return 1 if time.monotonic() > deadline else 0
+
+    nvrtc.nvrtcSetFlowCallback(program.handle, ctypes.cast(stop, ctypes.c_void_p).value, 0)
+    return stop
+
+
 def _nvrtc(source: str, layout_types: tuple[str, ...], arch: str, key: str, offset: int = 0):
     from cuda.core import Program
 
     exprs = [f"&__cub_coop_layout<sizeof({t}), alignof({t})>" for t in layout_types]
+    limit = nvrtc_timeout()
     t0 = time.perf_counter()
     try:
         program = Program(source, code_type="c++", options=_options(arch))
+        guard = _deadline_callback(program, limit) if limit else None
         obj = program.compile("ltoir", name_expressions=exprs, logs=None)
+        del guard
     except Exception as exc:  # cuda.core raises its own error types carrying the NVRTC log
+        if "NVRTC_ERROR_CANCELLED" in str(exc):
+            seconds = time.perf_counter() - t0
+            msg = (f"NVRTC stopped after {seconds:.0f} s, over CUB_COOP_NVRTC_TIMEOUT={limit:g} s (0: no limit); "
+                   "fewer items per thread or smaller tiles compile faster")
+            raise NVRTCTimeout(msg, (msg,)) from None
         errors, lines = log_errors(str(exc), offset)
         errors = errors[:3] or [shorten(str(exc))]
         hint = "set CUB_COOP_DUMP_SHIMS=DIR to see the source" if not os.environ.get("CUB_COOP_DUMP_SHIMS") else (
@@ -220,7 +270,7 @@ def link_cubin(ltoirs: Sequence[bytes], arch: str = DEFAULT_ARCH, target: str = 
     try:
         out = Linker(*objs, options=opts).link(target).code
     except Exception as exc:  # nvJitLink's error carries ptxas's log
-        raise facade_error(explain_link_log(str(exc)), LinkError, "coop._errors" in sys.modules) from None
+        raise facade_error(explain_link_log(str(exc)), LinkError, True) from None
     return out.encode() if isinstance(out, str) else bytes(out)
 
 
