@@ -15,16 +15,17 @@ NVRTC, and links everything to a cubin with nvJitLink. For an already launched
 from __future__ import annotations
 
 import contextlib
-import os
+import contextvars
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
 from cub_bindings._runtime.nvrtc_service import DEFAULT_ARCH, link_cubin
-from cub_bindings._runtime.shims import ShimLTOIR
+from cub_bindings._runtime.shims import ARCH, ShimLTOIR
 
 
 @dataclass
@@ -61,30 +62,48 @@ class KernelBuild:
         return disassemble(self.cubin)
 
 
+_DEVICE_CC: contextvars.ContextVar = contextvars.ContextVar("cub_coop_build_cc", default=None)
+_patch_lock = threading.Lock()
+_patch = {"users": 0, "original": None}
+
+
+def _stated_device():
+    cc = _DEVICE_CC.get()
+    return SimpleNamespace(compute_capability=cc) if cc is not None else _patch["original"]()
+
+
 @contextlib.contextmanager
 def _device_functions_without_gpu(cc):
     """numba-cuda compiles ``@cuda.jit(device=True)`` callees for ``get_current_device()``'s
-    compute capability, which fails without a driver; for an explicit-arch build, use ``cc``."""
+    compute capability, which fails without a driver; for an explicit-arch build, use ``cc``.
+    The patch is shared by concurrent builds (counted) and ``cc`` is per thread."""
     from numba import cuda
     from numba.cuda import dispatcher
 
     if cuda.is_available():
         yield
         return
-    original = dispatcher.get_current_device
-    dispatcher.get_current_device = lambda: SimpleNamespace(compute_capability=tuple(cc))
+    token = _DEVICE_CC.set(tuple(cc))
+    with _patch_lock:
+        if _patch["users"] == 0:
+            _patch["original"] = dispatcher.get_current_device
+            dispatcher.get_current_device = _stated_device
+        _patch["users"] += 1
     try:
         yield
     finally:
-        dispatcher.get_current_device = original
+        with _patch_lock:
+            _patch["users"] -= 1
+            if _patch["users"] == 0:
+                dispatcher.get_current_device = _patch["original"]
+        _DEVICE_CC.reset(token)
 
 
 def build_kernel(pyfunc, argtypes, cc=(9, 0)) -> KernelBuild:
     from numba.cuda.compiler import compile_all
 
     arch = f"sm_{cc[0]}{cc[1]}"
-    prev = os.environ.get("CUB_COOP_ARCH")
-    os.environ["CUB_COOP_ARCH"] = arch
+    token = ARCH.set(arch)  # this thread's shims only (other threads may build for other archs)
     with _device_functions_without_gpu(cc):
         try:
             fn = getattr(pyfunc, "py_func", pyfunc)
@@ -96,10 +115,7 @@ def build_kernel(pyfunc, argtypes, cc=(9, 0)) -> KernelBuild:
             kernel = others[0] if isinstance(others[0], bytes) else bytes(others[0].data)
             return KernelBuild(kernel, shims, arch)
         finally:
-            if prev is None:
-                os.environ.pop("CUB_COOP_ARCH", None)
-            else:
-                os.environ["CUB_COOP_ARCH"] = prev
+            ARCH.reset(token)
 
 
 def shim_sources(dispatcher) -> dict:

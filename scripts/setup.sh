@@ -2,7 +2,7 @@
 # All set-up for a fresh Debian machine, idempotent (a second run takes seconds):
 #   - a clang whose resource directory ast_canopy can use (Debian clang-22, else clang-19),
 #     unless CUB_COOP_CLANG names one;
-#   - .venv with this package installed editable, with the bindgen, test and docs extras.
+#   - .venv with this package installed editable, with the bindgen, test, docs and numbast-gaps extras (the last for scripts/numbast_gaps.py and its test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,6 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 fi
 # pip prints a warning for an unreachable extra index on some machines; hide only that line.
-.venv/bin/python -m pip install -q -e ".[bindgen,test,docs]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install -q -e ".[bindgen,test,docs,numbast-gaps]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import bindgen, ast_canopy, clang.cindex, numba.cuda" \
   || { echo "setup: the virtual environment is incomplete; see the pip output above" >&2; exit 1; }

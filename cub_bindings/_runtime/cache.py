@@ -5,6 +5,8 @@ Each entry is one file named by the SHA-256 of its key. The file holds a small h
 entry is detected on read, removed, and rebuilt by the caller. Writes go to a temporary
 file in the same folder and are moved into place with ``os.replace``, which is atomic:
 concurrent processes may both compile a missing entry, but a reader never sees half a file.
+A writer killed mid-write leaves only its temporary file, removed by a later write to that
+folder once it is an hour old.
 
 Location: ``$CUB_COOP_CACHE_DIR/shims`` (default ``~/.cache/cub-coop/shims``).
 """
@@ -15,10 +17,12 @@ import hashlib
 import os
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 _MAGIC = b"CUBCOOP1"
 _HEADER = struct.Struct("<8sQ32s")  # magic, payload length, payload sha256
+STALE_SECONDS = 3600  # a temporary file older than this is a killed writer's
 
 
 def default_dir() -> Path:
@@ -77,7 +81,20 @@ class DiskCache:
             except OSError:
                 pass
             raise
+        _remove_stale(path.parent)
         return path
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove temporary files of writers killed before ``os.replace`` (SIGKILL, power loss):
+    they are never entries, but would pile up. A live writer's file is seconds old."""
+    cutoff = time.time() - STALE_SECONDS
+    for tmp in folder.glob(".tmp-*"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:  # another process removed it first
+            pass
 
 
 def _unpack(blob: bytes) -> bytes | None:

@@ -17,6 +17,7 @@ the error is also its ``CoopError``.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import re
@@ -26,8 +27,8 @@ from typing import NamedTuple
 
 from numba.cuda.cudadrv.linkable_code import LTOIR
 
-from cub_bindings._runtime.nvrtc_service import (DEFAULT_ARCH, CompiledShims, ShimCompileError, compile_shims,
-                                                 facade_error)
+from cub_bindings._runtime.nvrtc_service import (DEFAULT_ARCH, CompiledShims, NVRTCTimeout, ShimCompileError,
+                                                 compile_shims, facade_error)
 
 #: a kernel's static shared memory limit (every GPU; more only as dynamic shared memory)
 STATIC_SHARED_BYTES = 48 * 1024
@@ -50,7 +51,14 @@ def record_layouts(layouts: dict[str, tuple[int, int]]) -> None:
         _layouts.update(layouts)
 
 
+#: the arch an explicit-arch build (``inspect.build_kernel``) compiles for, in this thread
+#: only: the environment variable would leak into builds running in other threads
+ARCH: contextvars.ContextVar = contextvars.ContextVar("cub_coop_arch", default=None)
+
+
 def current_arch() -> str:
+    if ARCH.get() is not None:
+        return ARCH.get()
     env = os.environ.get("CUB_COOP_ARCH")
     if env:
         return env if env.startswith("sm_") else f"sm_{env.replace('.', '')}"
@@ -78,6 +86,7 @@ class ShimSet:
         self.sites: dict[str, list[Site]] = {}  # symbol -> the calls that made it
         self.compiled: CompiledShims | None = None
         self._compiled_source: str | None = None
+        self._compile_lock = threading.Lock()  # threads linking the same set compile it once
 
     def next_site(self) -> int:
         self._counter += 1
@@ -99,6 +108,10 @@ class ShimSet:
         return inc + "\n" + "\n".join(self.preamble.values()) + "\n\n" + "\n\n".join(self.shims.values()) + "\n"
 
     def compile(self) -> CompiledShims:
+        with self._compile_lock:
+            return self._compile()
+
+    def _compile(self) -> CompiledShims:
         src = self.source()
         if self.compiled is None or self._compiled_source != src:
             try:
@@ -128,6 +141,9 @@ class ShimSet:
         sites = sorted(dict.fromkeys(sites), key=lambda s: s.line)
         what = " / ".join(dict.fromkeys(s.what for s in sites)) or "a CUB call"
         where = "".join("\n" + s.where for s in sites[:3] if s.where)
+        if isinstance(exc, NVRTCTimeout):
+            return user_error(sites, f"{what}: {exc}\n  valid: a smaller tile, or a larger "
+                              f"CUB_COOP_NVRTC_TIMEOUT{where}", ShimCompileError)
         msg = (f"{what}: CUB does not compile for these arguments (NVRTC): {' | '.join(exc.errors) or exc}\n"
                "  valid: arguments CUB accepts; this is a case the facade should have refused before compiling, "
                f"please report it (CUB_COOP_DUMP_SHIMS=DIR writes the C++){where}")
