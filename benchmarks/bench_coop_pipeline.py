@@ -27,9 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 
 from _progress import note  # noqa: E402
-from _layout import apply_from_env  # noqa: E402
 
-SHARED_PTR32 = apply_from_env()
+
+def _shared_ptr32() -> bool:
+    from cub_bindings._runtime.datalayout import in_effect  # CUB_COOP_SHARED_PTR32=0 measures without
+
+    return in_effect()
+
+
 from bench_pipeline import _one, build_reference, time_launches  # noqa: E402
 from grid_stride_scan import scan_tiles  # noqa: E402
 
@@ -100,7 +105,7 @@ def main() -> None:
         "coop_registers": _one(scan_tiles.get_regs_per_thread()),
         "coop_shared_bytes": _one(scan_tiles.get_shared_mem_per_block()),
         "first_launch_s (compile incl.)": first_launch_s, "host_us_per_launch": launch_us,
-        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": SHARED_PTR32,
+        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(),
     }
     print(json.dumps(result, indent=1))
     if args.json:

@@ -30,9 +30,14 @@ sys.path.insert(0, str(ROOT))
 
 import cub_bindings as cb  # noqa: E402
 from _progress import note  # noqa: E402
-from _layout import apply_from_env  # noqa: E402
 
-SHARED_PTR32 = apply_from_env()
+
+def _shared_ptr32() -> bool:
+    from cub_bindings._runtime.datalayout import in_effect  # CUB_COOP_SHARED_PTR32=0 measures without
+
+    return in_effect()
+
+
 
 BLOCK, ITEMS = 256, 8
 
@@ -160,7 +165,7 @@ def main() -> None:
         "shared_bytes": {"numba": _one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": _one(pipeline_lb.get_shared_mem_per_block()),
                          "numba_shared_buffer": _one(pipeline_shared.get_shared_mem_per_block())},
         "first_launch_s (compile incl.)": first_launch_s,
-        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": SHARED_PTR32, "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
+        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
     }
     print(json.dumps(result, indent=1))
     if args.json:

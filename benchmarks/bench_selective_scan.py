@@ -27,9 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 
 from _progress import note  # noqa: E402
-from _layout import apply_from_env  # noqa: E402
 
-SHARED_PTR32 = apply_from_env()
+
+def _shared_ptr32() -> bool:
+    from cub_bindings._runtime.datalayout import in_effect  # CUB_COOP_SHARED_PTR32=0 measures without
+
+    return in_effect()
+
+
 from bench_pipeline import _one, time_launches  # noqa: E402
 
 import selective_scan as ss  # noqa: E402
@@ -115,7 +120,7 @@ def main() -> None:
         "registers": {s: _one(k.get_regs_per_thread()) for s, k in kernels.items()},
         "shared_bytes": {s: _one(k.get_shared_mem_per_block()) for s, k in kernels.items()},
         "traits_temp_storage_bytes_max": traits.temp_storage_bytes_max,
-        "cpp_ptxas_usage": usage, "max_relative_error_vs_numpy": errors, "date": time.strftime("%Y-%m-%d"), "shared_ptr32": SHARED_PTR32,
+        "cpp_ptxas_usage": usage, "max_relative_error_vs_numpy": errors, "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(),
     }
     print(json.dumps(result, indent=1))
     if a.json:

@@ -51,8 +51,11 @@ def _source_stamp(root: str, rel: str = "") -> list[str]:
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
     """What besides the kernel's own source decides a cached kernel: cub-coop's sources
-    (any edit, upgrade or reinstall changes their stamp) and the CUB headers' version."""
-    h = hashlib.sha256()
+    (any edit, upgrade or reinstall changes their stamp), the CUB headers' version and the
+    NVVM data layout (``CUB_COOP_SHARED_PTR32``)."""
+    from numba.cuda.cudadrv import nvvm
+
+    h = hashlib.sha256(getattr(nvvm, "_datalayout", "").encode())
     base = Path(__file__).resolve().parent.parent.parent
     for pkg in _PACKAGES:
         if (base / pkg).is_dir():

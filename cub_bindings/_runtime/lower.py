@@ -14,8 +14,10 @@ from cub_bindings._runtime.registry import ENABLE_CUDASIM
 from cub_bindings._runtime.resolve import CallPlan, OpPlan
 from cub_bindings._runtime.shims import shimset_for
 
-if not ENABLE_CUDASIM:  # cache=True for kernels linked with shim sets (the simulator compiles nothing)
-    from cub_bindings._runtime import kernel_cache  # noqa: F401
+if not ENABLE_CUDASIM:  # 32-bit shared pointers; cache=True for shim-linked kernels (the simulator compiles nothing)
+    from cub_bindings._runtime import datalayout, kernel_cache  # noqa: F401
+
+    datalayout.apply()
 
 _i8p = ir.IntType(8).as_pointer()
 _i32 = ir.IntType(32)
