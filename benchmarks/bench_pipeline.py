@@ -80,13 +80,17 @@ def _one(v):
     return next(iter(v.values())) if isinstance(v, dict) else v
 
 
-def time_launches(launch, reps: int, batch: int = 1) -> list[float]:
-    """Milliseconds per launch: CUDA events around ``batch`` launches, ``reps`` times."""
+def time_launches(launch, reps: int, batch: int = 1, lead: int = 0) -> list[float]:
+    """Milliseconds per launch: CUDA events around ``batch`` launches, ``reps`` times.
+    ``lead`` untimed launches go first each time, so the GPU is busy when the first event is
+    reached and the host's time to queue the first timed launch stays out of the window."""
     launch()
     cuda.synchronize()
     out = []
     for _ in range(reps):
         a, b = cuda.event(), cuda.event()
+        for _ in range(lead):
+            launch()
         a.record()
         for _ in range(batch):
             launch()
@@ -96,15 +100,17 @@ def time_launches(launch, reps: int, batch: int = 1) -> list[float]:
     return out
 
 
-def build_reference(work: Path, source: str = "pipeline_cub.cu") -> Path:
+def build_reference(work: Path, source: str = "pipeline_cub.cu", extra: tuple[str, ...] = ()) -> tuple[Path, str]:
+    """nvcc ``benchmarks/<source>`` into ``work``: a program, or with ``extra`` ``-cubin`` a
+    cubin (``<stem>.cubin``) to load by kernel name; ``extra``: more nvcc flags (``-D...``)."""
     nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"
     if not Path(nvcc).exists():
         raise SystemExit("bench_pipeline: nvcc not found (PATH or /usr/local/cuda/bin)")
     from cub_bindings._runtime.nvrtc_service import include_dirs
 
-    exe = work / Path(source).stem
+    exe = work / (Path(source).stem + (".cubin" if "-cubin" in extra else ""))
     cmd = [nvcc, "-O3", "-Xptxas=-v", "-std=c++17", "-arch=sm_90", f"-DBLOCK={BLOCK}", f"-DITEMS={ITEMS}",
-           f"-I{include_dirs()[0]}", str(ROOT / "benchmarks" / source), "-o", str(exe)]
+           f"-I{include_dirs()[0]}", *extra, str(ROOT / "benchmarks" / source), "-o", str(exe)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     usage = [ln.strip() for ln in out.stderr.splitlines() if "registers" in ln]
     return exe, usage[-1] if usage else ""

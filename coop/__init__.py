@@ -15,7 +15,7 @@ On the host (two-phase), the same names specialize a primitive up front::
 No ``link=``: the C++ is compiled and linked when the kernel is. See docs/coop.md.
 """
 
-from cub_bindings.functional import Decomposer, StatefulOp
+from cub_bindings.functional import Decomposer, StatefulFunction, StatefulOp
 
 from coop import block, enums, local, shared, warp
 from coop._aot import compile, kernel_names  # noqa: A004 (numba-cuda's name)
@@ -30,9 +30,6 @@ from coop._traits import KernelTraits, gpu_dataclass
 from coop.enums import *  # noqa: F401,F403
 from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, BlockExchangeType,  # noqa: F401
                         BlockShuffleType, WarpExchangeType)
-
-#: the earlier API's name for a stateful callback
-StatefulFunction = StatefulOp
 
 __all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer",
            "CoopError", "launch_shape", "shaped", "gpu_dataclass", "KernelTraits", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

@@ -37,6 +37,12 @@ def compile(kernel, signature, *, cc=(9, 0), block, output="cubin"):  # noqa: A0
                         "(numba.types.int32[::1], numba.types.int32[::1])")
     with launch_shape(block=block):
         b = build_kernel(kernel, argtypes, cc=cc)
+    if b.dynamic_shared_bytes:
+        raise CoopError(f"coop.compile: the kernel's calls need {b.plan.size} bytes of shared memory for their "
+                        f"TempStorage ({b.plan.describe()}), with its other static shared memory over the 48 KB of "
+                        "static shared memory, so it is planned in dynamic shared memory, which only a launch through "
+                        "numba sizes and opts in to\n  valid: fewer items per thread or threads, or one "
+                        "coop.TempStorage() shared by the calls, for a kernel to compile ahead of time")
     if output == "cubin":
         return b.cubin
     if output == "ptx":

@@ -23,6 +23,7 @@ from numba.cuda.typing.templates import AbstractTemplate, signature
 
 from cub_bindings.extending import ADDRSPACE_LOCAL, ADDRSPACE_SHARED, ENABLE_CUDASIM, FixedArray, lowering_registry, register_model, typing_registry
 from cub_bindings.extending import dtype_of as _dtype_of  # NumPy/Numba dtype objects -> a Numba scalar type
+from cub_bindings import extending as cb
 
 from coop import _launch, _limits, _shapes
 from coop._errors import current_call, fail, retyping_launch
@@ -382,7 +383,7 @@ class _TempStorageTemplate(AbstractTemplate):
                      required=False)
         align = _alignment(given, what)
         if n is not None:
-            _limits.check_shared_array(what, "size_in_bytes", n, f"coop.TempStorage({n})")
+            _limits.check_temp_storage(what, "size_in_bytes", n, f"coop.TempStorage({n})")
         sharing = given.get("sharing")
         if sharing is None or isinstance(sharing, types.NoneType):
             sharing = "shared"
@@ -420,11 +421,25 @@ typing_registry.register_global(TempStorage, types.Function(_TempStorageTemplate
 def _alloc(context, builder, aryty):
     from numba.cuda.cudaimpl import _generic_array, _get_unique_smem_id  # not importable under the simulator
 
+    if isinstance(aryty, TempStorageType):  # a slice of the kernel's shared-memory plan
+        ptr = cb.emit_planned_storage(context, builder, "bytes", nbytes=aryty.length, align=aryty.alignment or 16,
+                                      what="coop.TempStorage")
+        return _array_at(context, builder, aryty, ptr)
     shared_ = aryty.space == "shared"
     return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,
                           symbol_name=_get_unique_smem_id("_coop_smem") if shared_ else "_coop_lmem",
                           addrspace=ADDRSPACE_SHARED if shared_ else ADDRSPACE_LOCAL,
                           alignment=aryty.alignment)
+
+
+def _array_at(context, builder, aryty, ptr):
+    """An array value of ``aryty`` (1-D, its length in the type) whose data is at ``ptr``."""
+    ary = context.make_array(aryty)(context, builder)
+    itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(aryty.dtype)))
+    context.populate_array(ary, data=builder.bitcast(ptr, ary.data.type),
+                           shape=[context.get_constant(types.intp, aryty.length)], strides=[itemsize],
+                           itemsize=itemsize, meminfo=None)
+    return ary._getvalue()
 
 
 def _lower_alloc(context, builder, sig, args):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba.cuda import types
 
+from cub_bindings import functional as F
 from cub_bindings.extending import (ENABLE_CUDASIM, CubEnumMember, CxxFunctor, CxxFunctorType, FixedArray,
                                     StatefulOpType, is_supported_scalar, numba_type_of_dtype, static_length)
 
@@ -589,23 +590,110 @@ class Operator(Kind):
 
 
 class Callback(Kind):
-    doc = "coop.StatefulOp(device_fn, state_array): called once per tile with the block aggregate"
+    """A stateful prefix callback: ``coop.StatefulOp(fn, state)``, or the earlier API's form, a
+    1-element array holding an instance of a class with ``__call__(self_ptr, block_aggregate)``
+    (the class given on the host as ``coop.StatefulFunction(cls, state_type)``, or found from
+    the array's type). On the host it takes that ``StatefulFunction``, which moves to the
+    host-only parameter ``function`` so the kernel call can still pass the state array."""
+
+    host = True
+    doc = ("coop.StatefulOp(device_fn, state_array), fn(state, block_aggregate) -> prefix; or a 1-element array "
+           "holding an instance of a class with __call__(self_ptr, block_aggregate) (the earlier API's form; on the "
+           "host: coop.StatefulFunction(cls, state_type))")
+    _VALID = ("coop.StatefulOp(device_fn, state_array), or a 1-element array p of a class's extension type "
+              "(p[0] = PrefixOp(...)) whose __call__(self_ptr, block_aggregate) returns the prefix")
+
+    def __init__(self, function: str = "prefix_function"):
+        self.function = function
 
     def check(self, c, p, ty):
+        if isinstance(ty, types.Array):
+            self._check_state(c, p, ty)
+            return
+        if isinstance(ty, F.HostStatefulFunctionType):
+            c.fail(p.name, f"a coop.StatefulFunction({ty.cls.__name__}, ...) is given to the two-phase constructor; "
+                   "a kernel call passes the state array", f"prefix_op=p with p = coop.local.array(1, {ty.state_type}); "
+                   f"p[0] = {ty.cls.__name__}(...)")
         if not isinstance(ty, StatefulOpType):
-            c.fail(p.name, f"must be stateful, got {ty}", "coop.StatefulOp(device_fn, state_array)")
+            c.fail(p.name, f"must be stateful, got {ty}", self._VALID)
+        if c.has(self.function):
+            c.fail(p.name, f"this two-phase object was made with a coop.StatefulFunction ({c.type(self.function)}): "
+                   f"its kernel call takes the state array, got {ty}", "the 1-element state array")
+        self._check_fn(c, p, ty.fn_type, ty.state_type, "fn", "state")
+
+    def _check_fn(self, c, p, fnty, state, callee, first):
+        """``callee(first, block_aggregate)`` compiles and returns an item."""
         item = c.dtype("T")
         if c.context is None or item is None or ENABLE_CUDASIM:  # the simulator calls it with the state itself
             return
-        ret, why = _ops.device_result(c.context, ty.fn_type, (ty.state_type, item))
-        valid = "fn(state, block_aggregate) returning the tile's prefix (an item), e.g. a running total"
+        ret, why = _ops.device_result(c.context, fnty, (state, item))
+        valid = f"{callee}({first}, block_aggregate) returning the tile's prefix (an item), e.g. the running total"
         if ret is None:
-            c.fail(p.name, f"its function cannot be called with (state, {item} aggregate): {why}", valid)
+            c.fail(p.name, f"{callee} cannot be called with ({first}, {item} block_aggregate): {why}", valid)
         if isinstance(item, (types.Number, types.Boolean)) and not isinstance(ret, (types.Number, types.Boolean)):
-            c.fail(p.name, f"its function returns {ret}, not a prefix of the items' type ({item})", valid)
+            c.fail(p.name, f"{callee} returns {ret}, not a prefix of the items' type ({item})", valid)
+
+    def callback_class(self, c, p, ty):
+        """The class whose ``__call__`` a state array ``ty`` is passed to."""
+        if c.has(self.function):
+            return c.value(self.function).cls
+        cls = F.callback_class(ty.dtype)
+        if cls is None:
+            c.fail(p.name, f"an array of {ty.dtype}: no class with __call__(self_ptr, block_aggregate) is registered "
+                   f"for {ty.dtype} (typeof_impl), so there is no callback to call", self._VALID)
+        return cls
+
+    def _check_state(self, c, p, ty):
+        if ty.ndim != 1:
+            c.fail(p.name, f"a state array must be 1-D, got {ty.ndim}-D", "coop.local.array(1, state_type)")
+        n = static_length(ty)
+        if n is not None and n < 1:
+            c.fail(p.name, "the state array is empty", "coop.local.array(1, state_type)")
+        if c.has(self.function):
+            want = c.value(self.function).state_type
+            if ty.dtype != want:
+                c.fail(p.name, f"an array of {ty.dtype}, but the two-phase object's StatefulFunction keeps its state "
+                       f"as {want}", f"a 1-element array of {want}: coop.local.array(1, {want})")
+        elif isinstance(ty.dtype, (types.Number, types.Boolean, types.Record)):
+            c.fail(p.name, f"an array of {ty.dtype} is not a callback: wrap it with its function", self._VALID)
+        cls = self.callback_class(c, p, ty)
+        if not ENABLE_CUDASIM:
+            self._check_fn(c, p, types.Dispatcher(F.call_dispatcher(cls)), types.CPointer(ty.dtype),
+                           f"{cls.__name__}.__call__", "self_ptr")
 
     def cub_type(self, c, p, ty):
+        if isinstance(ty, types.Array):
+            cls = self.callback_class(c, p, ty)
+            return F.StatefulFunctionType(types.Dispatcher(F.call_dispatcher(cls)), ty)
         return _ops.device_type(ty)
+
+    def host_value(self, c, p, v):
+        return _host_function(c, p, v)
+
+    def infer_host(self, c, p, v):
+        # the kernel call passes the state under this parameter's name: the function moves aside
+        if self.function in c.fixed:
+            c.fail(self.function, "given twice (as prefix_op and as prefix_function)", "one of them")
+        c.fixed[self.function] = c.fixed.pop(p.name)
+
+
+def _host_function(c, p, v):
+    if not isinstance(v, F.StatefulFunction):
+        c.fail(p.name, f"on the host this takes coop.StatefulFunction(cls, state_type), got {v!r}",
+               "coop.StatefulFunction(PrefixOp, prefix_op_type); or pass coop.StatefulOp(fn, state) in the kernel call")
+    return F.HostStatefulFunctionType(v), v
+
+
+class CallbackFunction(Kind):
+    """The callback class a two-phase constructor fixes (``prefix_op=coop.StatefulFunction(...)``)."""
+
+    host = True
+    kernel = False
+    doc = ("coop.StatefulFunction(cls, state_type): fixed by the two-phase constructor (given as prefix_op=); the "
+           "kernel call passes the 1-element state array")
+
+    def host_value(self, c, p, v):
+        return _host_function(c, p, v)
 
 
 class TempStorageArg(Kind):

@@ -6,11 +6,14 @@ with a CoopError at the user's line instead of in NVRTC, ptxas or nvJitLink minu
   registers hold). CUB unrolls its per-item loops, so compile time and memory grow with the
   tile: 16 KB of items per thread links in about 30 s, 32 KB ran nvJitLink for over 14
   minutes at 15 GB. ``COOP_ITEMS_BUDGET=0`` lifts the budget (huge tiles compile, slowly).
-* Static shared memory: a kernel's static ``__shared__`` memory is limited to 48 KB (49152
-  bytes) on every GPU; sm_90's 227 KB per block is available only as dynamic shared memory,
-  opted in at launch. ``coop.shared.array`` / ``coop.TempStorage(n)`` over it, a function
-  whose arrays add up to more, and a CUB class whose TempStorage is at least the whole tile
-  (transposing loads and stores, exchanges, radix and merge sorts) past it, fail here.
+* Shared memory: a kernel's static ``__shared__`` memory is limited to 48 KB (49152 bytes)
+  on every GPU; ``coop.shared.array`` (the user's data, static) over it, or a function whose
+  arrays add up to more, fail here. TempStorage (the calls' own and ``coop.TempStorage``)
+  is planned per kernel and moves to dynamic shared memory past 48 KB, so only what no GPU's
+  block can hold (227 KB, sm_90's opt-in maximum) fails here: a CUB class whose TempStorage
+  is at least the whole tile (transposing loads and stores, exchanges, radix and merge
+  sorts), or a ``coop.TempStorage(n)``. The exact per-architecture limit for the whole plan
+  is checked when the kernel's shims compile.
 * CUB's static_asserts the template arguments decide: warp-transposing loads and stores need
   a block of whole warps.
 * Records cross into CUB as C++ structs: a packed record whose fields are not at their C
@@ -24,6 +27,8 @@ import os
 from numba.cuda import types
 
 STATIC_SHARED_BYTES = 48 * 1024
+#: the most shared memory any GPU lets one block opt in to (sm_90, sm_100: 227 KB)
+OPT_IN_MAX_BYTES = 227 * 1024
 ITEMS_BUDGET = 4096
 BUDGET_ENV = "COOP_ITEMS_BUDGET"
 WARP = 32
@@ -149,29 +154,38 @@ def _check_tile_storage(c, cls, targs, alg, threads) -> None:
     if not size or not isinstance(ipt, int):
         return
     need = threads * ipt * size
-    if need <= STATIC_SHARED_BYTES:
+    if need <= OPT_IN_MAX_BYTES:
         return
-    most = STATIC_SHARED_BYTES // (threads * size)
+    most = OPT_IN_MAX_BYTES // (threads * size)
     fewer = (f"at most {most} items per thread with {threads} threads" if most else
-             f"fewer than {STATIC_SHARED_BYTES // (ipt * size) + 1} threads")
+             f"fewer than {OPT_IN_MAX_BYTES // (ipt * size) + 1} threads")
     alt = (', or algorithm "direct", "striped" or "vectorize" (no shared memory)'
            if cls in ("BlockLoad", "BlockStore") else "")
     c.fail("items_per_thread" if c.has("items_per_thread") else None,
            f"CUB's {cls} keeps a whole tile in shared memory: {threads} threads x {ipt} items x {size}-byte "
-           f"{targs.get(key)} = {_fmt(need)}, over the {_fmt(STATIC_SHARED_BYTES)} a kernel's static shared memory "
-           "may hold (checked before compiling; sm_90's 227 KB per block is only for dynamic shared memory)",
-           fewer + alt)
+           f"{targs.get(key)} = {_fmt(need)}, over the {_fmt(OPT_IN_MAX_BYTES)} of shared memory any GPU lets one "
+           "block use (sm_90's opt-in maximum; checked before compiling)", fewer + alt)
 
 
 # --------------------------------------------------------------------------- shared arrays
 
 
+def check_temp_storage(what: str, arg: str, nbytes: int, desc: str) -> None:
+    """A ``coop.TempStorage`` of ``nbytes``: part of the kernel's plan (dynamic past 48 KB), so
+    only what no block can hold is refused here."""
+    from coop._errors import fail
+
+    if nbytes > OPT_IN_MAX_BYTES:
+        fail(what, arg, f"{desc} = {_fmt(nbytes)}, over the {_fmt(OPT_IN_MAX_BYTES)} of shared memory any GPU lets "
+             "one block use (sm_90's opt-in maximum)", f"at most {OPT_IN_MAX_BYTES} bytes")
+
+
 def check_shared_array(what: str, arg: str, nbytes: int, desc: str) -> None:
     """A static shared allocation of ``nbytes`` (``desc`` says what): alone, and with the
-    function's other coop shared allocations, within the static shared memory limit."""
+    function's other coop shared arrays, within the static shared memory limit."""
     from coop._errors import current_call, fail
 
-    valid = ("at most 48 KB of coop.shared.array / coop.TempStorage per kernel; for more, dynamic shared memory "
+    valid = ("at most 48 KB of coop.shared.array per kernel; for more, dynamic shared memory "
              "(cuda.shared.array(0, dtype), sized at launch) on a GPU that opts in (sm_90: up to 227 KB)")
     if nbytes > STATIC_SHARED_BYTES:
         fail(what, arg, f"{desc} = {_fmt(nbytes)} of static shared memory, over the {_fmt(STATIC_SHARED_BYTES)} "

@@ -63,18 +63,21 @@ def _user_storage(context, builder, plan, vals, tys):
     return builder.gep(ptr, [_i32(plan.storage_offset)]) if plan.storage_offset else ptr
 
 
-def _storage_pointer(context, builder, plan, vals, tys, obj):
-    if plan.storage == "implicit":
-        return _i8p(None), _i32(0)
+def _storage(context, builder, plan, vals, tys, obj):
+    """(pointer, index, plan getter symbol or None) of the call's CUB TempStorage."""
     if plan.storage == "user":
         index = _warp_index(builder, plan.warp_threads) if plan.scope == "warp" else _i32(0)
-        return _user_storage(context, builder, plan, vals, tys), index
+        return _user_storage(context, builder, plan, vals, tys), index, None
     if plan.storage == "object":
-        return obj.ptr, obj.index
-    # its own shared TempStorage: one per logical warp (warp scope), one for the block (block classes
-    # without a default constructor, e.g. BlockRadixRankMatch)
-    index = _warp_index(builder, plan.warp_threads) if plan.scope == "warp" else _i32(0)
-    return cb.emit_temp_storage(context, builder, plan.specialization, plan.warps), index
+        return obj.ptr, obj.index, None
+    # from the kernel's shared-memory plan: a block-wide call's TempStorage (implicit, or a block class
+    # without a default constructor, e.g. BlockRadixRankMatch), its getter called by the shim itself (C++
+    # sees a constant shared address), may share memory with other such calls; a warp primitive's, one
+    # TempStorage per logical warp, is kept apart (its warps need not run together)
+    if plan.scope == "warp":  # its address from the kernel's code: the shim stays one for every such call
+        ptr = cb.emit_planned_storage(context, builder, "own", plan.specialization, plan.warps)
+        return ptr, _warp_index(builder, plan.warp_threads), None
+    return _i8p(None), _i32(0), cb.planned_storage(context, "overlap", plan.specialization)
 
 
 def _values(context, builder, plan, vals, tys, obj, scratch):
@@ -125,10 +128,10 @@ def lower_planned(context, builder, sig, args):
     _barrier(builder, plan.sync)
     if plan.returns == "object":
         return _construct(context, builder, plan, vals, tys)
-    ptr, index = _storage_pointer(context, builder, plan, vals, tys, obj)
+    ptr, index, symbol = _storage(context, builder, plan, vals, tys, obj)
     scratch = {}
     values = _values(context, builder, plan, vals, tys, obj, scratch)
-    res = cb.emit_call(context, builder, plan.cub, ptr, index, values)
+    res = cb.emit_call(context, builder, plan.cub, ptr, index, values, storage_symbol=symbol)
     if plan.returns == "cub":
         return res if res is not None else context.get_dummy_value()
     if plan.returns is None:
@@ -150,8 +153,8 @@ def _construct(context, builder, plan, vals, tys):
     obj = cgutils.create_struct_proxy(objty)(context, builder)
     if "temp_storage" in vals and plan.storage == "user":
         ptr, index = _user_storage(context, builder, plan, vals, tys), _i32(0)
-    else:
-        ptr, index = cb.emit_temp_storage(context, builder, plan.specialization, 1), _i32(0)
+    else:  # its own TempStorage, kept apart in the kernel's plan: it lives as long as the object
+        ptr, index = cb.emit_planned_storage(context, builder, "own", plan.specialization, 1), _i32(0)
     if plan.cub is not None:  # a persistent CUB object: construct it once, keep it
         values = _values(context, builder, plan, vals, tys, None, {})
         ptr, index = cb.emit_construct(context, builder, plan.cub, ptr, index, values), _i32(0)

@@ -262,11 +262,14 @@ def _register_stateful_op_errors():
     from numba.cuda.typing.templates import AbstractTemplate
 
     from cub_bindings.extending import StatefulOp, typing_registry
+    from cub_bindings.functional import StatefulFunction
     from coop._errors import fail
 
-    what = "coop.StatefulOp"
+    for cls in (StatefulOp, StatefulFunction):
+        typing_registry.register_global(cls)(_errors_template(f"coop.{cls.__name__}", AbstractTemplate, fail))
 
-    @typing_registry.register_global(StatefulOp)
+
+def _errors_template(what, AbstractTemplate, fail):  # noqa: N803
     class _StatefulOpErrors(AbstractTemplate):
         def generic(self, args, kws):
             names = ("fn", "state")
@@ -285,6 +288,8 @@ def _register_stateful_op_errors():
                 fail(what, "state", f"must be an array (the callback keeps its state in it), got {given['state']}",
                      "a 1-element array, e.g. state = coop.local.array(1, numba.int32); state[0] = 0")
             return None
+
+    return _StatefulOpErrors
 
 
 _register_stateful_op_errors()

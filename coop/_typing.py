@@ -517,7 +517,7 @@ def type_call(context, prim: Primitive, args, kws, fixed: dict | None = None, ex
     call: CubCall = prim.build(c)
     _check_reaches(prim, sp, call.method)
     mode, warps, sync, offset = storage(c, sp, has_ts)
-    cub, sources = _resolve(c, sp, "implicit" if mode == "implicit" else "explicit", call, params)
+    cub, sources = _resolve(c, sp, "explicit", call, params)  # implicit storage: from the kernel's plan
     plan = Plan(prim.qualname, call, cub, sp, list(order), sources, mode, warps, c.warp_threads or 32, prim.scope,
                 sync, length_checks(c, params, call), call.returns, consts, storage_offset=offset)
     return _return_type(c, call, cub), [given[n] for n in order], written, plan

@@ -15,8 +15,8 @@ import numpy as np
 
 from coop._common import (BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_class, initial_source, load_call,
                           check_sum, op_source, store_call)
-from coop._kinds import (Callback, Choice, Count, Counters, DType, Enum, Flag, GlobalArray, IndexArray, Items,
-                         Operator, Output, Ref, Value)
+from coop._kinds import (Callback, CallbackFunction, Choice, Count, Counters, DType, Enum, Flag, GlobalArray,
+                         IndexArray, Items, Operator, Output, Ref, Value)
 from coop._decl import REQUIRED, Arg, Construct, CubCall, Functor, Method, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction, make_factories
 from coop.enums import (BLOCK_TYPES, BlockAdjacentDifferenceType, BlockDiscontinuityType,  # noqa: F401
@@ -120,10 +120,11 @@ def _scan_call(c, mode, op_param):
     if prefix and agg:
         c.fail("block_aggregate", "CUB has no scan taking both a prefix callback and block_aggregate",
                "one of them (the callback receives the block aggregate)")
+    if c.has("prefix_function") and not prefix:
+        c.fail("block_prefix_callback_op", "this two-phase object was made with prefix_op=coop.StatefulFunction(...), "
+               "so its kernel call needs the callback's state", "prefix_op=state: a 1-element array of "
+               f"{c.value('prefix_function').state_type}")
     if prefix:
-        pk, _ = c.op("block_prefix_callback_op")
-        if pk == "cxx":
-            c.fail("block_prefix_callback_op", "must be stateful", "coop.StatefulOp(device_fn, state_array)")
         if c.has("initial_value"):
             c.fail("initial_value", "with a prefix callback the callback supplies the prefix", "omit initial_value")
     if c.scalar:
@@ -157,7 +158,7 @@ def _scan_call(c, mode, op_param):
 def _scan_params(*extra):
     return (Param("src", Items(), REQUIRED), Param("dst", Output()), IPT, *extra,
             Param("initial_value", Value()), Param("block_prefix_callback_op", Callback()),
-            Param("block_aggregate", Ref()),
+            Param("prefix_function", CallbackFunction(), host_only=True), Param("block_aggregate", Ref()),
             Param("algorithm", Enum(BlockScanAlgorithm), BlockScanAlgorithm.RAKING), TEMP, DIMS, DTYPE)
 
 
@@ -168,8 +169,10 @@ def _scan_template(c):
 _SCAN_DOC = """{what} across the block (CUB BlockScan). ``src`` is a scalar (the result is
     returned) or an array (the result goes to ``dst``, or ``src`` in place). ``initial_value``
     seeds the scan, ``block_aggregate`` (a 1-element array) receives the block's total,
-    ``block_prefix_callback_op`` (``coop.StatefulOp(fn, state)``) supplies a running prefix
-    across tiles."""
+    ``block_prefix_callback_op`` (``prefix_op``: ``coop.StatefulOp(fn, state)``, or the earlier
+    API's state array of a class with ``__call__(self_ptr, block_aggregate)``, its class given on
+    the host as ``coop.StatefulFunction(cls, state_type)``) supplies a running prefix across
+    tiles."""
 _SCAN_ALIASES = _ALIASES | {"prefix_op": "block_prefix_callback_op"}
 _SCAN_REACHES = {"BlockScan": ("ExclusiveSum", "InclusiveSum", "ExclusiveScan", "InclusiveScan")}
 
@@ -179,7 +182,8 @@ scan = PrimitiveFunction(Primitive(
                         Param("scan_op", Operator())),
     kernel_order=("src", "dst", "items_per_thread", "initial_value", "mode", "scan_op", "block_prefix_callback_op",
                   "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
-    host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "mode", "scan_op", "algorithm"),
+    host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "mode", "scan_op", "algorithm",
+                "block_prefix_callback_op"),
     template=_scan_template, build=lambda c: _scan_call(c, c.value("mode"), "scan_op"), aliases=_SCAN_ALIASES,
     reaches=_SCAN_REACHES))
 
@@ -191,7 +195,8 @@ def _sum_like(mode):
         params=_scan_params(),
         kernel_order=("src", "dst", "items_per_thread", "initial_value", "block_prefix_callback_op", "block_aggregate",
                       "algorithm", "temp_storage", "threads_per_block"),
-        host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "algorithm"),
+        host_order=("dtype", "threads_per_block", "items_per_thread", "initial_value", "algorithm",
+                    "block_prefix_callback_op"),
         template=_scan_template, build=lambda c: _scan_call(c, mode, None),
         aliases=_SCAN_ALIASES, reaches={"BlockScan": (f"{mode.title()}Sum", f"{mode.title()}Scan")}))
 
@@ -202,7 +207,8 @@ def _scan_like(mode):
         params=_scan_params(Param("scan_op", Operator(), REQUIRED)),
         kernel_order=("src", "dst", "scan_op", "initial_value", "items_per_thread", "block_prefix_callback_op",
                       "block_aggregate", "algorithm", "temp_storage", "threads_per_block"),
-        host_order=("dtype", "threads_per_block", "scan_op", "initial_value", "items_per_thread", "algorithm"),
+        host_order=("dtype", "threads_per_block", "scan_op", "initial_value", "items_per_thread", "algorithm",
+                    "block_prefix_callback_op"),
         template=_scan_template, build=lambda c: _scan_call(c, mode, "scan_op"),
         aliases=_SCAN_ALIASES, reaches={"BlockScan": (f"{mode.title()}Sum", f"{mode.title()}Scan")}))
 

@@ -22,12 +22,22 @@ Typing (host or kernel):
 
 Lowering:
 
-* ``emit_call(context, builder, plan, storage_ptr, storage_index, values)``: add the shim
-  for ``plan`` to the kernel's shim set and call it; returns the result value or None.
-* ``emit_construct(context, builder, plan, ts_ptr, ts_index, values) -> object pointer``:
+* ``emit_call(context, builder, plan, storage_ptr, storage_index, values, storage_symbol=None)``:
+  add the shim for ``plan`` to the kernel's shim set and call it; returns the result value or
+  None. With ``storage_symbol`` (``planned_storage``) the TempStorage is that plan getter's.
+* ``emit_construct(context, builder, plan, ts_ptr, ts_index, values, storage_symbol=None) -> object pointer``:
   placement-construct a persistent CUB object (e.g. BlockRunLengthDecode).
 * ``emit_temp_storage(context, builder, specialization, count) -> i8*``: ``count``
-  TempStorage objects in shared memory.
+  TempStorage objects in shared memory of their own.
+* ``planned_storage(context, kind, specialization=None, count=1, nbytes=0, align=16,
+  what=None) -> symbol`` and ``emit_planned_storage(...) -> i8*``: shared memory from the kernel's plan, one buffer for the whole kernel
+  (static, or dynamic past 48 KB with the launch adding its size): a block-wide call's
+  TempStorage (``"overlap"``: may share memory with other such calls, with a barrier before
+  each when they do), ``count`` TempStorage kept apart (``"own"``), or ``nbytes`` of bytes
+  (``"bytes"``). ``planned_storage`` returns the getter's symbol, for
+  ``emit_call(..., storage_symbol=symbol)`` (the shim calls it: C++ sees a constant shared
+  address); ``emit_planned_storage`` the address in the kernel's own code. ``what`` names it in messages (default: the call being lowered). See
+  ``cub_bindings/_runtime/smem_plan.py``.
 * ``emit_value_object(context, builder, vtype, args)``: the value of that object.
 * ``trap(builder)``, ``load_value(context, builder, ty, ptr)``.
 
@@ -130,16 +140,26 @@ def _ctor_arg_types(args) -> tuple:
     return tuple(types.int64 for _ in args)
 
 
-def emit_call(context, builder, plan: CallPlan, storage_ptr, storage_index, values):
-    return _lower.emit_call(context, builder, plan, storage_ptr, storage_index, values)
+def emit_call(context, builder, plan: CallPlan, storage_ptr, storage_index, values, storage_symbol=None):
+    return _lower.emit_call(context, builder, plan, storage_ptr, storage_index, values, storage_symbol=storage_symbol)
 
 
-def emit_construct(context, builder, plan: CallPlan, ts_ptr, ts_index, values):
+def emit_construct(context, builder, plan: CallPlan, ts_ptr, ts_index, values, storage_symbol=None):
     """Construct a persistent object in a thread-local buffer; returns the buffer (i8*)."""
     buf = _lower.persistent_buffer(builder)
     _lower.emit_call(context, builder, plan, buf, context.get_constant(types.int32, 0), values,
-                     ctor_ts=(ts_ptr, ts_index))
+                     ctor_ts=(ts_ptr, ts_index), storage_symbol=storage_symbol)
     return buf
+
+
+def planned_storage(context, kind: str, specialization: Specialization | None = None, count: int = 1,
+                    nbytes: int = 0, align: int = 16, what: str | None = None) -> str:
+    return _lower.planned_storage(context, kind, specialization, count, nbytes, align, what)
+
+
+def emit_planned_storage(context, builder, kind: str, specialization: Specialization | None = None, count: int = 1,
+                         nbytes: int = 0, align: int = 16, what: str | None = None):
+    return _lower.emit_planned_storage(context, builder, kind, specialization, count, nbytes, align, what)
 
 
 def emit_temp_storage(context, builder, specialization: Specialization, count: int = 1):
@@ -161,7 +181,7 @@ __all__ = [
     "ADDRSPACE_LOCAL", "ADDRSPACE_SHARED", "ENABLE_CUDASIM",
     "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
     "HostSpecialization", "NoOverload", "PlannedCall", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
-    "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_temp_storage", "is_supported_scalar",
+    "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_planned_storage", "planned_storage", "emit_temp_storage", "is_supported_scalar",
     "load_value", "lowering_registry", "numba_type_of_dtype", "planned", "register_model", "resolve_method", "specialize",
     "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
     "ValueObjectType", "value_object_type", "emit_value_object", "Decomposer", "DecomposerType",

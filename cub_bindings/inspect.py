@@ -25,7 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from cub_bindings._runtime.nvrtc_service import DEFAULT_ARCH, link_cubin
-from cub_bindings._runtime.shims import ARCH, ShimLTOIR
+from cub_bindings._runtime.shims import ARCH, ShimLTOIR, prepare_kernel
 
 
 @dataclass
@@ -33,7 +33,13 @@ class KernelBuild:
     kernel_ltoir: bytes
     shims: list = field(default_factory=list)  # ShimLTOIR objects (each: .shimset, .data)
     arch: str = DEFAULT_ARCH
+    plan: object = None  # the kernel's shared-memory plan (smem_plan.PlanInfo), if its calls asked for one
     _cubin: bytes | None = None
+
+    @property
+    def dynamic_shared_bytes(self) -> int:
+        """Dynamic shared memory a launch must add for the kernel's plan (0: its plan is static)."""
+        return self.plan.dynamic_bytes if self.plan is not None else 0
 
     @property
     def shim_source(self) -> str:
@@ -109,11 +115,18 @@ def build_kernel(pyfunc, argtypes, cc=(9, 0)) -> KernelBuild:
             fn = getattr(pyfunc, "py_func", pyfunc)
             codes, _ = compile_all(fn, tuple(argtypes), device=False, abi="numba", cc=cc, output="ltoir")
             shims = [c for c in codes if isinstance(c, ShimLTOIR)]
+            lib = next((s.shimset.library for s in shims if s.shimset.library is not None
+                        and getattr(s.shimset.library, "_entry_name", None)), None)
+            plan = prepare_kernel(lib) if lib is not None else None  # may recompile the kernel's own code
+            if lib is not None:  # the kernel's set has absorbed the others
+                shims = [s for s in shims if s in lib._linking_files]
             for s in shims:
                 s.data  # compile now, for the requested arch
             others = [c for c in codes if not isinstance(c, ShimLTOIR)]
             kernel = others[0] if isinstance(others[0], bytes) else bytes(others[0].data)
-            return KernelBuild(kernel, shims, arch)
+            if lib is not None and getattr(lib, "_cub_coop_reserved", None):
+                kernel = bytes(lib.get_ltoir(cc=cc))
+            return KernelBuild(kernel, shims, arch, plan=plan)
         finally:
             ARCH.reset(token)
 

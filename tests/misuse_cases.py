@@ -268,9 +268,9 @@ case("temp-storage-size-expression", "coop.TempStorage", "size_in_bytes", "must 
         d_out[0] = coop.block.sum(d_in[cuda.threadIdx.x], temp_storage=temp)
     """, args="i32, i32, int32")
 
-case("temp-storage-over-48k", "coop.TempStorage", "size_in_bytes", "of static shared memory, over the", """
+case("temp-storage-over-opt-in", "coop.TempStorage", "size_in_bytes", "of shared memory any GPU lets one block use", """
     def kernel(d_in, d_out):
-        temp = coop.TempStorage(65536)  # <- error
+        temp = coop.TempStorage(300000)  # <- error
         d_out[0] = coop.block.sum(d_in[cuda.threadIdx.x], temp_storage=temp)
     """)
 
@@ -469,7 +469,7 @@ case("load-transpose-tile-over-shared-memory", "coop.block.load", "items_per_thr
     def kernel(d_in, d_out):
         items = coop.local.array(64, d_in.dtype)
         coop.block.load(d_in, items, items_per_thread=64, algorithm="transpose")  # <- error
-    """, args="i64, i64")
+    """, args="i64, i64", block=512)
 
 case("load-items-over-budget", "coop.block.load", "items_per_thread", "over the 4096-byte budget", """
     def kernel(d_in, d_out):
@@ -643,7 +643,7 @@ case("two-phase-items-over-budget", "coop.block.load (two-phase constructor)", "
 
 case("two-phase-transpose-tile-over-shared-memory", "coop.block.store (two-phase constructor)", "items_per_thread",
      "keeps a whole tile in shared memory", """
-    store = coop.block.store(np.float64, 256, 32, "warp_transpose")  # <- error
+    store = coop.block.store(np.float64, 1024, 32, "warp_transpose")  # <- error
     """, kind="host")
 
 case("store-destination-scalar", "coop.block.store", "dst", "must be an array", """
@@ -662,8 +662,8 @@ section("Exchanges")
 case("exchange-tile-over-shared-memory", "coop.block.exchange", "items_per_thread", "keeps a whole tile in shared memory", """
     def kernel(d_in, d_out):
         items = coop.local.array(128, d_in.dtype)
-        coop.block.exchange(items, items_per_thread=128, threads_per_block=128)  # <- error
-    """, args="i64, i64")
+        coop.block.exchange(items, items_per_thread=128, threads_per_block=256)  # <- error
+    """, args="i64, i64", block=256)
 
 case("exchange-ranks-float", "coop.block.exchange", "ranks", "must be a 1-D integer array", """
     def kernel(d_in, d_out):
@@ -852,7 +852,7 @@ case("merge-sort-tile-over-shared-memory", "coop.block.merge_sort_keys", "items_
     def kernel(d_in, d_out):
         keys = coop.local.array(128, d_in.dtype)
         coop.block.merge_sort_keys(keys, items_per_thread=128)  # <- error
-    """, args="f64, f64")
+    """, args="f64, f64", block=256)
 
 case("merge-sort-pairs-values-length", "coop.block.merge_sort_pairs", "keys", "items per thread disagree", """
     def kernel(d_in, d_out):
@@ -884,7 +884,7 @@ case("radix-sort-tile-over-shared-memory", "coop.block.radix_sort_keys", "items_
     def kernel(d_in, d_out):
         keys = coop.local.array(64, d_in.dtype)
         coop.block.radix_sort_keys(keys, items_per_thread=64)  # <- error
-    """, args="i64, i64")
+    """, args="i64, i64", block=512)
 
 case("warp-merge-sort-compare-arity", "coop.warp.merge_sort_keys", "compare_op", "cannot be called with two", """
     def kernel(d_in, d_out):
@@ -918,4 +918,137 @@ case("shuffle-unknown-type", "coop.block.shuffle", "block_shuffle_type", "is not
     def kernel(d_in, d_out):
         items = coop.local.array(4, d_in.dtype)
         coop.block.shuffle(items, items, block_shuffle_type="Sideways")  # <- error
+    """)
+
+section("Prefix callbacks in the earlier API's forms")
+
+# the callback classes and their extension types: tests/test_coop_callbacks_gpu.py
+_CALLBACKS = "    from test_coop_callbacks_gpu import PrefixState, prefix_state_type, max_prefix_type, orphan_type\n"
+
+case("prefix-op-array-of-numbers", "coop.block.exclusive_sum", "block_prefix_callback_op", "is not a callback", """
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        total = coop.local.array(1, d_in.dtype)
+        coop.block.exclusive_sum(items, items, prefix_op=total)  # <- error
+    """)
+
+case("prefix-op-unregistered-type", "coop.block.exclusive_sum", "block_prefix_callback_op",
+     "no class with __call__(self_ptr, block_aggregate) is registered", _CALLBACKS + """
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        p = coop.local.array(1, orphan_type)
+        coop.block.exclusive_sum(items, items, prefix_op=p)  # <- error
+    """)
+
+case("prefix-op-call-signature", "coop.block.exclusive_sum", "block_prefix_callback_op",
+     "Tally.__call__ cannot be called with (self_ptr, int32 block_aggregate)", """
+    from numba.cuda.typing.typeof import typeof_impl
+    from numba.cuda import types
+
+    class Tally:
+        def __call__(self_ptr, block_aggregate, extra):
+            return block_aggregate
+
+    class TallyType(types.Type):
+        def __init__(self):
+            super().__init__(name="Tally")
+
+    tally_type = TallyType()
+    typeof_impl.register(Tally)(lambda val, c: tally_type)
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        p = coop.local.array(1, tally_type)
+        coop.block.exclusive_sum(items, items, prefix_op=p)  # <- error
+    """)
+
+case("prefix-op-state-array-2d", "coop.block.inclusive_sum", "block_prefix_callback_op", "must be 1-D", _CALLBACKS + """
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        p = cuda.local.array((1, 1), prefix_state_type)
+        coop.block.inclusive_sum(items, items, prefix_op=p)  # <- error
+    """)
+
+case("stateful-function-wrong-state-type", "coop.block.scan", "block_prefix_callback_op",
+     "but the two-phase object's StatefulFunction keeps its state as PrefixState", _CALLBACKS + """
+    scan = coop.block.scan(np.int32, 128, 4, prefix_op=coop.StatefulFunction(PrefixState, prefix_state_type))
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        m = coop.local.array(1, max_prefix_type)
+        scan(items, items, prefix_op=m)  # <- error
+    """)
+
+case("stateful-function-state-missing", "coop.block.exclusive_sum", "block_prefix_callback_op",
+     "so its kernel call needs the callback's state", _CALLBACKS + """
+    scan = coop.block.exclusive_sum(np.int32, 128, 4, prefix_op=coop.StatefulFunction(PrefixState, prefix_state_type))
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        scan(items, items)  # <- error
+    """)
+
+case("stateful-function-given-a-stateful-op", "coop.block.exclusive_sum", "block_prefix_callback_op",
+     "its kernel call takes the state array", _CALLBACKS + """
+    scan = coop.block.exclusive_sum(np.int32, 128, 4, prefix_op=coop.StatefulFunction(PrefixState, prefix_state_type))
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        total = coop.local.array(1, d_in.dtype)
+        scan(items, items, prefix_op=coop.StatefulOp(dev_add, total))  # <- error
+    """)
+
+case("stateful-function-in-a-kernel-call", "coop.block.exclusive_sum", "block_prefix_callback_op",
+     "is given to the two-phase constructor; a kernel call passes the state array", _CALLBACKS + """
+    prefix = coop.StatefulFunction(PrefixState, prefix_state_type)
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        coop.block.exclusive_sum(items, items, prefix_op=prefix)  # <- error
+    """)
+
+case("stateful-function-on-the-host-takes-a-class", "coop.block.exclusive_sum (two-phase constructor)",
+     "block_prefix_callback_op", "on the host this takes coop.StatefulFunction(cls, state_type)", """
+    scan = coop.block.exclusive_sum(np.int32, 128, 4, prefix_op=dev_add)  # <- error
+    """, kind="host")
+
+case("stateful-function-no-call-method", "coop.StatefulFunction", "cls", "defines no __call__ method", _CALLBACKS + """
+    class Running:
+        pass
+
+    op = coop.StatefulFunction(Running, prefix_state_type)  # <- error
+    """, kind="host")
+
+case("stateful-function-call-arity", "coop.StatefulFunction", "cls", "cannot be called as (self_ptr, block_aggregate)",
+     _CALLBACKS + """
+    class Running:
+        def __call__(self_ptr):
+            return 0
+
+    op = coop.StatefulFunction(Running, prefix_state_type)  # <- error
+    """, kind="host")
+
+case("stateful-function-state-type-class", "coop.StatefulFunction", "state_type", "not a Numba type instance",
+     _CALLBACKS + """
+    op = coop.StatefulFunction(PrefixState, type(prefix_state_type))  # <- error
+    """, kind="host")
+
+section("CUDA vector types")
+
+case("vector-items-sum", "coop.block.inclusive_sum", "src", "CUB adds with +, which float32x2 does not have", """
+    from numba.cuda.vector_types import vector_types
+    float32x2 = vector_types["float32x2"]
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, float32x2)
+        coop.block.inclusive_sum(items, items)  # <- error
+    """)
+
+case("vector-items-named-operator", "coop.block.reduce", "binary_op", "is a C++ operator, which int32x4 items", """
+    from numba.cuda.vector_types import vector_types
+    int32x4 = vector_types["int32x4"]
+
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, int32x4)
+        d_out[0] = coop.block.reduce(items, "max").x  # <- error
     """)

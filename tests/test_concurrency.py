@@ -100,8 +100,8 @@ CC = {"k_warp_sum_i32": (8, 0)}  # the others: sm_90
 
 def _check(name, b):
     assert b.cubin[:4] == ELF and b.arch == "sm_%d%d" % CC.get(name, (9, 0))
-    assert all(s.shimset.compiled.key == svc.compile_shims(s.shimset.source(), tuple(s.shimset.layout_types),
-                                                          arch=b.arch).key for s in b.shims)
+    assert all(s.shimset.compiled.key == svc.compile_shims(*s.shimset.compile_inputs(), arch=b.arch).key
+               for s in b.shims)
     assert name.encode() in b.cubin, f"{name}: its kernel is not in the cubin"
     src = b.shim_source
     assert CASES[name][2] in src, f"{name}: its CUB specialization is not in its shims"

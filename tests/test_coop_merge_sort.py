@@ -118,7 +118,7 @@ def test_warp_sort_every_logical_warp_size_keys_pairs_and_partial_tiles():
                           ("StableSort", 2), ("StableSort", 5)]
     # no default constructor: one TempStorage per logical warp of the 128-thread block
     for warps in (128, 64, 32, 16, 8, 4):
-        assert f"TempStorage __s[{warps}];" in src
+        assert re.search(rf"TempStorage o\d+\[{warps}\];", src)
 
 
 def k_records(d_in, d_out, n):
@@ -230,8 +230,10 @@ def test_two_phase_objects_report_cubs_temp_storage_and_sort_in_kernels():
     assert {o.cxx for o in p.values()} == classes(src)
     assert sorts(src) == [("Sort", 2), ("Sort", 2), ("Sort", 4), ("StableSort", 2), ("StableSort", 2),
                           ("StableSort", 5), ("StableSort", 5)]
-    # in the caller's buffer (4) or one per logical warp (warp_default); the block sorts without it: their own
+    # in the caller's buffer (4) or one per logical warp (warp_default); the block sorts without it call their
+    # slot's getter in the kernel's shared-memory plan
     assert src.count("C __obj(static_cast<typename C::TempStorage*>(__self)[__index]);") == 5
+    assert len(re.findall(r"C __obj\(static_cast<typename C::TempStorage\*>\(cub_coop_plan__t\w+\(\)\)", src)) == 2
 
 
 @pytest.mark.parametrize("make, message", [

@@ -153,3 +153,90 @@ def test_out_of_bounds_tile_is_an_error():
 
     msg = _raises(k, (1, 32), np.zeros(100, np.int32))
     assert "out-of-bounds" in msg and "valid_items" in msg
+
+
+def test_barriers_open_for_the_live_threads_and_count_votes():
+    """A barrier opens once every thread still running waits there (threads that returned
+    are not waited for), in every block; syncthreads_count/or see every live vote."""
+    @cuda.jit
+    def k(out, votes, n):
+        buf = cuda.shared.array(64, np.int32)
+        t = cuda.threadIdx.x
+        if t >= n:
+            return
+        buf[t] = t + 100 * cuda.blockIdx.x
+        cuda.syncthreads()
+        v = buf[n - 1 - t]
+        cuda.syncthreads()
+        buf[t] = v
+        cuda.syncthreads()
+        out[cuda.blockIdx.x, t] = buf[t]
+        c = cuda.syncthreads_count(t % 3 == 0)
+        o = cuda.syncthreads_or(t == n - 1)
+        if t == 0:
+            votes[cuda.blockIdx.x, 0], votes[cuda.blockIdx.x, 1] = c, o
+
+    n = 48
+    out, votes = np.full((2, 64), -1, np.int32), np.zeros((2, 2), np.int32)
+    k[2, 64](out, votes, n)
+    t = np.arange(n)
+    np.testing.assert_array_equal(out[:, :n], np.stack([n - 1 - t, n - 1 - t + 100]))
+    assert (out[:, n:] == -1).all()
+    np.testing.assert_array_equal(votes, [[len(range(0, n, 3)), 1]] * 2)
+
+
+def test_a_failing_thread_ends_the_launch_with_its_error():
+    """A thread's exception aborts the block's other threads, waiting at a barrier or at a
+    collective, and is raised from the launch."""
+    @cuda.jit
+    def k(d):
+        items = coop.local.array(2, np.int32)
+        t = cuda.threadIdx.x
+        if t == 5:
+            d[1000] = 1  # out of range: IndexError in thread 5
+        if t < 16:
+            cuda.syncthreads()
+        else:
+            coop.block.exclusive_sum(items, items)
+
+    for _ in range(2):  # nothing is left waiting: the next launch fails the same way
+        with pytest.raises(IndexError, match=r"tid=\[5, 0, 0\]"):
+            k[1, 32](np.zeros(8, np.int32))
+
+
+@cuda.jit(device=True)
+def _scan_in_place(items):
+    coop.block.inclusive_sum(items, items)
+
+
+def test_one_call_site_with_other_argument_types():
+    """The same line (a device function's) called with arrays of other lengths and dtypes in
+    one block: each call is typed for its own arguments."""
+    @cuda.jit
+    def k(o2, o4, of):
+        t = cuda.threadIdx.x
+        a = coop.local.array(2, np.int32)
+        b = coop.local.array(4, np.int32)
+        f = coop.local.array(3, np.float64)
+        for i in range(2):
+            a[i] = 1
+        for i in range(4):
+            b[i] = 2
+        for i in range(3):
+            f[i] = 0.5
+        _scan_in_place(a)
+        _scan_in_place(b)
+        _scan_in_place(f)
+        for i in range(2):
+            o2[t * 2 + i] = a[i]
+        for i in range(4):
+            o4[t * 4 + i] = b[i]
+        for i in range(3):
+            of[t * 3 + i] = f[i]
+
+    nt = 32
+    o2, o4, of = np.zeros(2 * nt, np.int32), np.zeros(4 * nt, np.int32), np.zeros(3 * nt, np.float64)
+    k[1, nt](o2, o4, of)
+    np.testing.assert_array_equal(o2, np.arange(1, 2 * nt + 1))
+    np.testing.assert_array_equal(o4, 2 * np.arange(1, 4 * nt + 1))
+    np.testing.assert_array_equal(of, 0.5 * np.arange(1, 3 * nt + 1))

@@ -14,9 +14,17 @@ from coop._sim.run import user_site
 
 def _typed(template, names, args):
     """The template's return type for the call's non-None arguments (given by keyword, as
-    a compiled kernel's omitted optional arguments are absent)."""
+    a compiled kernel's omitted optional arguments are absent): made once per block for the
+    same argument types (``template`` is a template, or the name of a space for its array
+    template)."""
     ktys = {n: values.typeof(v) for n, v in zip(names, args) if v is not None}
-    return template(values.CONTEXT).generic((), ktys).return_type
+    typed = threads.BlockState.of(threads.current()).typed
+    key = (template, tuple(ktys.items()))
+    ty = typed.get(key)
+    if ty is None:
+        t = _arrays._array_template(template) if isinstance(template, str) else template
+        ty = typed[key] = t(values.CONTEXT).generic((), ktys).return_type
+    return ty
 
 
 _ARRAY = ("shape", "dtype", "alignment")
@@ -24,7 +32,7 @@ _ARRAY = ("shape", "dtype", "alignment")
 
 def local_array(*args):
     with simulated_call(user_site()[1]):
-        return values.sim_array(_typed(_arrays._array_template("local"), _ARRAY, args))
+        return values.sim_array(_typed("local", _ARRAY, args))
 
 
 def shared_array(*args):
@@ -32,7 +40,7 @@ def shared_array(*args):
     n-th array of that line)."""
     site, text = user_site()
     with simulated_call(text):
-        ty = _typed(_arrays._array_template("shared"), _ARRAY, args)
+        ty = _typed("shared", _ARRAY, args)
         me = threads.current()
         counts = me.__dict__.setdefault("_coop_shared_counts", {})
         n = counts.get(site, 0)

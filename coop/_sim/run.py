@@ -17,7 +17,7 @@ import numpy as np
 
 from cub_bindings import functional as F
 
-from coop import _typing
+from coop import _launch, _ops, _typing
 from coop._decl import Arg, Captured, Const, CubCall, Functor, Helper, Scratch
 from coop._errors import CoopError, simulated_call, where
 from coop._sim import semantics, threads, values
@@ -49,47 +49,58 @@ def user_site() -> tuple[str, str]:
 # --------------------------------------------------------------------------- entry points
 
 
+_NONE_FIXED: dict = {}  # a single-phase call's (one object: its id is part of the typing's key)
+
+
 def call_primitive(prim, args, kws, fixed=None, bound_storage=None):
     """``coop.<scope>.<name>(...)`` (or a two-phase object's call) in a simulated thread."""
     site, text = user_site()
     with simulated_call(text):
-        fixed = dict(fixed or {})
+        fixed = fixed or _NONE_FIXED
         if bound_storage is not None:
             kws = {**kws, "temp_storage": bound_storage}
-        (given_vals, variables), given_tys, order = _fold(prim, args, kws, fixed)
-        c = _prepare(prim, given_tys, fixed, given_vals, variables)
-        sp = _typing.specialization(c, prim)
+        raw = list(args) + list(kws.values())
+        tys = tuple(values.typeof(a) for a in args)
+        ktys = {k: values.typeof(v) for k, v in kws.items()}
+
+        def typed():
+            given, order, _ = _typing.bind(prim.qualname, prim.params, prim.kernel_order, tys, ktys, prim.aliases,
+                                           fixed=fixed)
+            variables = {n: r for n, r in zip(order, raw) if isinstance(r, values.SimThreadData)}
+            c = _prepare(prim, given, dict(fixed), variables)
+            sp = _typing.specialization(c, prim)
+            call = None
+            if not prim.is_parent:
+                call = prim.build(c)
+                _typing._check_reaches(prim, sp, call.method)
+            return order, c, sp, call
+
+        # a ThreadData without a dtype is allocated by the typing itself: never shared between threads
+        thread_data = any(isinstance(r, values.SimThreadData) and r.array is None for r in raw)
+        key = (id(prim), id(fixed), tys, tuple(ktys.items()))
+        order, c, sp, call = typed() if thread_data else _memo(key, (prim, fixed), typed)
+        given_vals = dict(zip(order, [values.unwrap(r) for r in raw]))  # a ThreadData: its array now
         consts = {n: v for n, (t, v) in fixed.items()}
         if prim.is_parent:
             return _construct(prim, c, sp, given_vals, consts, site)
-        call = prim.build(c)
-        _typing._check_reaches(prim, sp, call.method)
         return _run(prim.qualname, c, sp, call, given_vals, consts, {}, site, None)
 
 
-def _fold(prim, args, kws, fixed):
-    vals = [values.unwrap(a) for a in args]
-    kvals = {k: values.unwrap(v) for k, v in kws.items()}
-    tys = tuple(values.typeof(a) for a in args)
-    ktys = {k: values.typeof(v) for k, v in kws.items()}
-    given, order, _ = _typing.bind(prim.qualname, prim.params, prim.kernel_order, tys, ktys, prim.aliases,
-                                   fixed=fixed)
-    raw = list(args) + list(kws.values())
-    given_vals = dict(zip(order, list(vals) + list(kvals.values())))
-    variables = {n: r for n, r in zip(order, raw) if isinstance(r, values.SimThreadData)}
-    return (given_vals, variables), given, order
+def _memo(key, pin, make):
+    """``make()``, once per simulated block for ``key`` (the call's primitive and argument types:
+    the same types give the same typing, checks and CUB call, so the block's other threads
+    reuse the first one's). ``pin`` (what the key holds by id) lives as long as the entry."""
+    typed = threads.BlockState.of(threads.current()).typed
+    hit = typed.get(key)
+    if hit is None:
+        hit = typed[key] = (pin, make())
+    return hit[1]
 
 
-def _prepare(prim, given_tys, fixed, vals, variables):
+def _prepare(prim, given_tys, fixed, variables):
     thread = threads.current()
-    from coop import _launch
-
     with _launch._stated(threads.block_dims(thread)):
-        c = _typing.prepare(prim, values.CONTEXT, given_tys, fixed, variables)
-    # ThreadData the call allocated: its values are the arrays now
-    for name, td in variables.items():
-        vals[name] = td.array
-    return c
+        return _typing.prepare(prim, values.CONTEXT, given_tys, fixed, variables)
 
 
 # --------------------------------------------------------------------------- the collective
@@ -148,8 +159,6 @@ def _operator(v):
     if isinstance(v, F.CxxFunctor):
         return FUNCTORS[v.name]
     if isinstance(v, str):
-        from coop import _ops
-
         for role in _ops.ROLES.values():
             f = role.names.get(v.strip().lower())
             if f is not None:
@@ -162,8 +171,6 @@ def _operator(v):
         fn = values.python_callable(v)
         return lambda *a: fn(*[values.as_record(x) for x in a])
     if callable(v) and not isinstance(v, type):
-        from coop import _ops
-
         for role in _ops.ROLES.values():
             try:
                 f = role.functions.get(v)
@@ -244,21 +251,25 @@ class SimObject:
     def _call(self, name, args, kws):
         site, text = user_site()
         with simulated_call(text):
-            vals = [values.unwrap(a) for a in args]
-            kvals = {k: values.unwrap(v) for k, v in kws.items()}
+            raw = list(args) + list(kws.values())
             tys = tuple(values.typeof(a) for a in args)
             ktys = {k: values.typeof(v) for k, v in kws.items()}
-            m = self._prim.method(name)
-            _, order, _ = _typing.bind(f"{self._prim.qualname}(...).{name}", m.params, m.order, tys, ktys, {})
-            given_vals = dict(zip(order, vals + list(kvals.values())))
-            raw = dict(zip(order, list(args) + list(kws.values())))
-            variables = {n: r for n, r in raw.items() if isinstance(r, values.SimThreadData)}
-            c, call, order, _, params = _typing.prepare_method(values.CONTEXT, self._prim, name, self._captured_tys,
-                                                              self._dtypes, self._lengths, self._dims, tys, ktys,
-                                                              variables)
-            for n, td in variables.items():
-                given_vals[n] = td.array
-            _typing._check_reaches(self._prim, self._sp, call.method)
+
+            def typed():
+                m = self._prim.method(name)
+                _, order, _ = _typing.bind(f"{self._prim.qualname}(...).{name}", m.params, m.order, tys, ktys, {})
+                variables = {n: r for n, r in zip(order, raw) if isinstance(r, values.SimThreadData)}
+                c, call, order, _, params = _typing.prepare_method(values.CONTEXT, self._prim, name,
+                                                                  self._captured_tys, self._dtypes, self._lengths,
+                                                                  self._dims, tys, ktys, variables)
+                _typing._check_reaches(self._prim, self._sp, call.method)
+                return c, call, order, params
+
+            thread_data = any(isinstance(r, values.SimThreadData) and r.array is None for r in raw)
+            key = (id(self._prim), self._sp, name, tuple(self._captured_tys.items()), self._dtypes, self._lengths,
+                   self._dims, tys, tuple(ktys.items()))
+            c, call, order, params = typed() if thread_data else _memo(key, self._prim, typed)
+            given_vals = dict(zip(order, [values.unwrap(r) for r in raw]))
             return _run(c.what, c, self._sp, call, given_vals, {}, self._captured_vals, site, self._state, params)
 
 

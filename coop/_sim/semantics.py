@@ -43,15 +43,20 @@ def semantics(cls: str, *methods: str):
 
 
 def lookup(cls: str, method: str):
-    from coop._sim import families  # noqa: F401 (registers every family)
-
+    if not _LOADED:
+        registered()
     return _REGISTRY.get((cls, method))
 
 
 def registered() -> set:
-    from coop._sim import families  # noqa: F401
+    global _LOADED
+    from coop._sim import families  # noqa: F401 (registers every family)
 
+    _LOADED = True
     return set(_REGISTRY)
+
+
+_LOADED = False
 
 
 @dataclass

@@ -25,10 +25,16 @@ _state_lock = threading.Lock()
 
 def current():
     """The simulated ``BlockThread`` running this call, or None outside a simulated kernel."""
-    from numba.cuda.simulator.kernel import BlockThread
+    global _BlockThread
+    if _BlockThread is None:  # imported once: this is on every call's path
+        from numba.cuda.simulator.kernel import BlockThread
 
+        _BlockThread = BlockThread
     t = threading.current_thread()
-    return t if isinstance(t, BlockThread) else None
+    return t if isinstance(t, _BlockThread) else None
+
+
+_BlockThread = None
 
 
 @dataclass
@@ -42,6 +48,7 @@ class Slot:
     error: BaseException | None = None
     watcher: object = None
     taken: int = 0
+    cond: threading.Condition | None = None  # its members wait here (on the block's lock)
 
 
 class BlockState:
@@ -49,10 +56,12 @@ class BlockState:
 
     def __init__(self, manager):
         self.manager = manager
-        self.cond = threading.Condition()
+        self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)  # each collective's members wait on their Slot's, on this lock
         self.slots: dict = {}  # (group key, sequence number) -> Slot
         self.waiting: dict = {}  # thread -> slot key it waits in
         self.shared: dict = {}  # coop.shared.array / TempStorage allocations by (site, occurrence)
+        self.typed: dict = {}  # a call's typing by (primitive, argument types): run.py's _memo
 
     @staticmethod
     def of(thread) -> "BlockState":
@@ -88,6 +97,94 @@ def register_threads():
 
     BlockThread.__init__ = __init__
     BlockThread._coop_registered = True
+    _wake_instead_of_polling()
+
+
+class _Census:
+    """How many threads of a block still run and how many wait at ``cuda.syncthreads()``."""
+
+    def __init__(self, n: int):
+        self.cond = threading.Condition()
+        self.live, self.blocked, self.failed = n, 0, False
+
+
+def _wake_instead_of_polling():
+    """The simulator's ``BlockManager.run`` polls every thread of the block in a loop that holds
+    the GIL (most of a simulated kernel's time); here its threads wake it instead, when the last
+    live one reaches a barrier, when one returns and when one fails. Same semantics: a barrier
+    opens once every live thread waits there; a thread's exception aborts the others and is
+    raised from the launch."""
+    import numpy as np
+    from numba.cuda.simulator.kernel import BlockManager, BlockThread
+
+    thread_run, thread_sync = BlockThread.run, BlockThread.syncthreads
+
+    def run(self):
+        try:
+            thread_run(self)
+        finally:
+            census = self._manager.__dict__.get("_coop_census")
+            if census is not None:
+                with census.cond:
+                    census.live -= 1
+                    census.failed = census.failed or self.exception is not None
+                    if census.failed or census.live == 0 or census.blocked == census.live:
+                        census.cond.notify()
+
+    def syncthreads(self):
+        census = self._manager.__dict__.get("_coop_census")
+        if census is None:
+            return thread_sync(self)
+        if self.abort:
+            raise RuntimeError("abort flag set on syncthreads call")
+        with census.cond:
+            self.syncthreads_blocked = True
+            census.blocked += 1
+            if census.blocked == census.live:
+                census.cond.notify()
+        self.syncthreads_event.wait()
+        self.syncthreads_event.clear()
+        if self.abort:
+            raise RuntimeError("abort flag set on syncthreads clear")
+
+    def manager_run(self, grid_point, *args):
+        block = []
+        for block_point in np.ndindex(*self._block_dim):
+            def target():
+                self._f(*args)
+            block.append(BlockThread(target, self, grid_point, block_point, self._debug))
+        census = self._coop_census = _Census(len(block))
+        for t in block:
+            t.start()
+        failed = None
+        with census.cond:
+            while census.live:
+                if census.failed:
+                    failed = next(t for t in block if t.exception)
+                    break
+                if census.blocked == census.live:  # every live thread waits at the barrier: open it
+                    census.blocked = 0
+                    for t in block:
+                        if t.syncthreads_blocked:
+                            t.syncthreads_blocked = False
+                            t.syncthreads_event.set()
+                census.cond.wait()
+        if failed is not None:  # abort the others (not joined, as in the simulator)
+            for t in block:
+                t.abort = True
+                t.syncthreads_blocked = False
+                t.syncthreads_event.set()
+            state = self.__dict__.get("_coop_sim")
+            if state is not None:  # members waiting at a collective see the abort
+                with state.cond:
+                    for slot in state.slots.values():
+                        slot.cond.notify_all()
+            raise failed.exception[0].with_traceback(failed.exception[1])
+        for t in block:
+            if t.exception:
+                raise t.exception[0].with_traceback(t.exception[1])
+
+    BlockThread.run, BlockThread.syncthreads, BlockManager.run = run, syncthreads, manager_run
 
 
 def block_dims(thread) -> tuple:
@@ -132,7 +229,7 @@ def rendezvous(what: str, site: str, group_key, members: list, rank: int, payloa
     with state.cond:
         slot = state.slots.get(key)
         if slot is None:
-            slot = state.slots[key] = Slot(site)
+            slot = state.slots[key] = Slot(site, cond=threading.Condition(state.lock))
         slot.arrivals[rank] = (site, payload)
         if len(slot.arrivals) == len(members):
             sites = {s for s, _ in slot.arrivals.values()}
@@ -151,7 +248,7 @@ def rendezvous(what: str, site: str, group_key, members: list, rank: int, payloa
                 except BaseException as exc:  # noqa: BLE001 (re-raised in every member)
                     slot.error = exc
             slot.done = True
-            state.cond.notify_all()
+            slot.cond.notify_all()
         else:
             state.waiting[me] = key
             watcher = slot.watcher is None
@@ -160,7 +257,7 @@ def rendezvous(what: str, site: str, group_key, members: list, rank: int, payloa
             try:
                 suspect, since = None, 0.0
                 while not slot.done:
-                    state.cond.wait(_POLL_S if watcher else 10 * _POLL_S)
+                    slot.cond.wait(_POLL_S if watcher else 10 * _POLL_S)
                     if slot.done:
                         break
                     if getattr(me, "abort", False):
@@ -181,7 +278,7 @@ def rendezvous(what: str, site: str, group_key, members: list, rank: int, payloa
                             "hangs or returns garbage); call it before any early return, outside branches that "
                             "differ between threads" + where)
                         slot.done = True
-                        state.cond.notify_all()
+                        slot.cond.notify_all()
             finally:
                 state.waiting.pop(me, None)
         slot.taken += 1

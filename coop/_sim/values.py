@@ -30,16 +30,22 @@ class SimArray(np.ndarray):
 
     space = None
     alignment = None
+    numba_dtype = None  # an extension type's items (kept as Python objects)
 
     def __array_finalize__(self, obj):
         self.space = None  # views and copies are ordinary arrays (as slices are in compiled kernels)
         self.alignment = None
+        self.numba_dtype = None
 
     def __setitem__(self, index, value):  # a record read from a global array arrives wrapped by the simulator
         super().__setitem__(index, unwrap(value))
 
 
 def sim_array(ty: FixedArray, fill=None) -> SimArray:
+    if not isinstance(ty.dtype, (types.Number, types.Boolean, types.Record)):  # an extension type: its instances
+        a = np.full(ty.length, fill, object).view(SimArray)
+        a.space, a.alignment, a.numba_dtype = ty.space, ty.alignment, ty.dtype
+        return a
     dtype = numpy_support.as_dtype(ty.dtype)
     if dtype.fields is not None:  # items are records with attribute access (``a[i].x = ...``), as in kernels
         dtype = np.dtype((np.record, dtype))
@@ -104,8 +110,36 @@ def unwrap(value):
     return value
 
 
+_ARRAY_TYPES: dict = {}  # an array's type by what it depends on (making it is most of a call's typing)
+_LITERAL_TYPES: dict = {}
+
+
 def typeof(value):
     """The Numba type a compiled kernel would give ``value``."""
+    a = unwrap(value)  # a global array, an allocated ThreadData: the array
+    if type(a) in (int, bool, str):  # a literal: made once per value
+        key = (type(a), a)
+        ty = _LITERAL_TYPES.get(key)
+        if ty is None:
+            if len(_LITERAL_TYPES) > 4096:
+                _LITERAL_TYPES.clear()
+            ty = _LITERAL_TYPES[key] = _typeof(a)
+        return ty
+    if not isinstance(a, np.ndarray):
+        return _typeof(value)
+    space = getattr(a, "space", None)
+    f = a.flags
+    key = (type(a), a.dtype, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned, space,
+           getattr(a, "alignment", None), getattr(a, "numba_dtype", None), space and len(a))
+    ty = _ARRAY_TYPES.get(key)
+    if ty is None:
+        if len(_ARRAY_TYPES) > 4096:
+            _ARRAY_TYPES.clear()
+        ty = _ARRAY_TYPES[key] = _typeof(a)
+    return ty
+
+
+def _typeof(value):
     if isinstance(value, SimThreadData):
         return value.ty if value.array is None else typeof(value.array)
     if isinstance(value, SimTempStorage):
@@ -113,7 +147,8 @@ def typeof(value):
     if isinstance(value, StatefulOp):
         return StatefulOpType(typeof(value.fn), typeof(value.state))
     if isinstance(value, SimArray) and value.space is not None:
-        return FixedArray(numpy_support.from_dtype(value.dtype), len(value), value.space, value.alignment)
+        dtype = value.numba_dtype or numpy_support.from_dtype(value.dtype)
+        return FixedArray(dtype, len(value), value.space, value.alignment)
     value = unwrap(value)
     if type(value) in (bool, np.bool_):
         return types.literal(bool(value))
@@ -137,17 +172,27 @@ def typeof(value):
 
 
 def _is_device_function(value) -> bool:
-    from numba.cuda.simulator.kernel import FakeCUDAKernel
-
-    if isinstance(value, FakeCUDAKernel):
+    if isinstance(value, _fake_kernel()):
         return True
     return callable(value) and getattr(value, "__module__", None) not in ("builtins", "numpy", "_operator", "operator") \
         and not isinstance(value, (np.ufunc, type)) and hasattr(value, "__code__")
 
 
-def _as_device_function(value):
-    from numba.cuda.simulator.kernel import FakeCUDAKernel
+def _fake_kernel():
+    """The simulator's ``FakeCUDAKernel`` (imported once: this is on every call's path)."""
+    global _FAKE_KERNEL
+    if _FAKE_KERNEL is None:
+        from numba.cuda.simulator.kernel import FakeCUDAKernel
 
+        _FAKE_KERNEL = FakeCUDAKernel
+    return _FAKE_KERNEL
+
+
+_FAKE_KERNEL = None
+
+
+def _as_device_function(value):
+    FakeCUDAKernel = _fake_kernel()
     if isinstance(value, FakeCUDAKernel):
         return value
     # types.Dispatcher keeps only a weak reference: the wrapper lives as long as the function

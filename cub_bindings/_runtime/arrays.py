@@ -62,7 +62,17 @@ def _dtype_of(ty):
         return ty.instance_type
     if isinstance(ty, types.Type) and cxx.is_supported_scalar(ty):
         return ty
+    if isinstance(ty, types.Function):  # a CUDA vector type's constructor, ``cuda.float32x2``
+        return _vector_type(getattr(ty.typing_key, "__name__", None))
     return None
+
+
+def _vector_type(name):
+    try:
+        from numba.cuda.vector_types import vector_types
+    except Exception:  # noqa: BLE001 (the CUDA simulator has none)
+        return None
+    return vector_types.get(name)
 
 
 def _make_template(func, space):

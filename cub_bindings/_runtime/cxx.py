@@ -3,6 +3,10 @@
 Numbers map to ``::cuda::std`` fixed-width types (plus ``float``/``double``/``bool``);
 a Numba ``Record`` (a user-defined type) maps to a generated C++ struct with the same
 field types, offsets, size and alignment, checked with ``static_assert`` in the shim.
+numba-cuda's CUDA vector types (``float32x2``, ``int32x4``, ...) map to a struct of their
+components ``x, y, z, w``: laid out as CUDA's ``float2``/``int4`` but aligned as Numba
+aligns them (to one component; CUDA's ``float4`` is 16-byte aligned, which a Numba array of
+``float32x4`` need not be).
 """
 
 from __future__ import annotations
@@ -55,10 +59,37 @@ def numba_type_of_dtype(dtype) -> types.Type:
 
 
 def is_supported_scalar(ty: types.Type) -> bool:
-    """Numbers, bool, records, and extension types with construct/assign methods (``udt``)."""
+    """Numbers, bool, records, CUDA vector types, and extension types with construct/assign
+    methods (``udt``)."""
     from cub_bindings._runtime import udt
 
-    return ty in _SCALARS or isinstance(ty, types.Record) or udt.methods_of(ty) is not None
+    return ty in _SCALARS or isinstance(ty, types.Record) or is_vector(ty) or udt.methods_of(ty) is not None
+
+
+def is_vector(ty) -> bool:
+    """numba-cuda's CUDA vector type (``float32x4``, ...) whose components C++ can spell."""
+    if not _VECTOR:
+        try:
+            from numba.cuda.vector_types import VectorType
+        except Exception:  # noqa: BLE001 (the CUDA simulator: numba.cuda.vector_types does not import)
+            VectorType = ()
+        _VECTOR.append(VectorType)
+    return isinstance(ty, _VECTOR[0]) and ty.base_type in _SCALARS
+
+
+_VECTOR: list = []
+
+
+def vector_struct_name(ty) -> str:
+    return f"cub_coop_vec_{ty.name}"
+
+
+def vector_definition(ty) -> str:
+    """A C++ struct of the vector's components, sized as Numba lays it out."""
+    name, base = vector_struct_name(ty), ty.base_type
+    fields = "".join(f" {_SCALARS[base]} {a};" for a in ty.attr_names)
+    size = as_dtype(base).itemsize * len(ty.attr_names)
+    return (f"struct {name} {{{fields} }};\nstatic_assert(sizeof({name}) == {size}, \"vector type size mismatch\");")
 
 
 def cxx_name(ty: types.Type) -> str:
@@ -67,6 +98,8 @@ def cxx_name(ty: types.Type) -> str:
         return _SCALARS[ty]
     if isinstance(ty, types.Record):
         return record_struct_name(ty)
+    if is_vector(ty):
+        return vector_struct_name(ty)
     from cub_bindings._runtime import udt
 
     if udt.methods_of(ty) is not None:
@@ -86,6 +119,8 @@ def short_name(ty: types.Type) -> str:
         return f"{kind}{ty.bitwidth}"
     if isinstance(ty, types.Record):
         return record_struct_name(ty).replace("cub_coop_", "")
+    if is_vector(ty):
+        return f"{short_name(ty.base_type)}x{len(ty.attr_names)}"
     from cub_bindings._runtime import udt
 
     if udt.methods_of(ty) is not None:
@@ -132,6 +167,8 @@ def definitions(*tys) -> dict:
     for t in tys:
         if isinstance(t, types.Record):
             out[f"rec:{record_struct_name(t)}"] = record_definition(t)
+        elif is_vector(t):
+            out[f"vec:{vector_struct_name(t)}"] = vector_definition(t)
         elif t is not None and udt.methods_of(t) is not None:
             out[f"udt:{udt.struct_name(t)}"] = udt.definition(t)
     return out

@@ -28,7 +28,8 @@ from numba.cuda import serialize
 from numba.cuda.codegen import CUDACodeLibrary
 from numba.cuda.dispatcher import CUDACacheImpl
 
-from cub_bindings._runtime.shims import ShimLTOIR, ShimSet
+from cub_bindings._runtime.shims import ShimLTOIR, ShimSet, adopt_plans, prepare_kernel
+from cub_bindings._runtime.smem_plan import PlanInfo, PlanUse
 
 _PACKAGES = ("cub_bindings", "coop")  # the cub-coop distribution's packages
 
@@ -69,17 +70,22 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
-def _shimset_state(s: ShimSet) -> dict:
+def _shimset_state(s: ShimSet, library) -> dict:
     return {"tag": s.tag, "headers": list(s.headers), "preamble": dict(s.preamble), "shims": dict(s.shims),
-            "layouts": list(s.layout_types)}
+            "layouts": list(s.layout_types), "uses": [u.state() for u in s.uses],
+            "own": getattr(library, "_cub_coop_shimset", None) is s}
 
 
-def _shimset(state: dict) -> ShimSet:
+def _shimset(state: dict, library) -> ShimSet:
     s = ShimSet(state["tag"])
     s.headers = dict.fromkeys(state["headers"])
     s.preamble = dict(state["preamble"])
     s.shims = dict(state["shims"])
     s.layout_types = dict.fromkeys(state["layouts"])
+    s.uses = [PlanUse.from_state(u) for u in state.get("uses", ())]
+    if state.get("own"):
+        s.library = library
+        library._cub_coop_shimset = s
     return s
 
 
@@ -93,7 +99,9 @@ class ShimCodeLibrary(CUDACodeLibrary):
         lib = super()._rebuild(**states)
         cub_coop = cub_coop or {}
         for state in cub_coop.get("shimsets", ()):
-            lib._linking_files.add(ShimLTOIR(_shimset(state)))
+            lib._linking_files.add(ShimLTOIR(_shimset(state, lib)))
+        plan = cub_coop.get("plan")
+        lib._cub_coop_plan = PlanInfo(**plan) if plan else None
         lib._cub_coop_stale = cub_coop.get("fingerprint") != fingerprint()
         return lib
 
@@ -110,8 +118,9 @@ def _reduce(self):
         states = self._reduce_states()  # numba-cuda still refuses any other linking file
     finally:
         self._linking_files = files
-    states["cub_coop"] = {"fingerprint": fingerprint(),
-                          "shimsets": [_shimset_state(f.shimset) for f in sorted(shims, key=lambda f: f.name)]}
+    plan = getattr(self, "_cub_coop_plan", None)
+    states["cub_coop"] = {"fingerprint": fingerprint(), "plan": plan.state() if plan else None,
+                          "shimsets": [_shimset_state(f.shimset, self) for f in sorted(shims, key=lambda f: f.name)]}
     return serialize.custom_reduce(ShimCodeLibrary, states)
 
 
@@ -131,11 +140,19 @@ def _link_all(self, linker, cc, ignore_nonlto=False):
     loads and every cached entry stores. Only when the shims are all that is linked and
     nothing looks a variable up by name (debug builds read their exception globals, setup
     callbacks of other linked code may)."""
+    prepare_kernel(self)  # the kernel's shared-memory plan first: it may change the kernel's own code
     _original_link_all(self, linker, cc, ignore_nonlto)
     files = self._linking_files
     if (files and all(isinstance(f, ShimLTOIR) for f in files) and "g" not in self._nvvm_options
             and not self._setup_functions and not self.needs_cudadevrt):
         linker._cub_coop_prune = True
+
+
+def _add_linking_library(self, library):
+    """``CUDACodeLibrary.add_linking_library``: a caller of code that asked for planned shared
+    memory gets a shim set of its own (a kernel's holds the plan)."""
+    _original_add_linking_library(self, library)
+    adopt_plans(self, library)
 
 
 def _get_linker_options(self, ptx):
@@ -152,6 +169,8 @@ if not getattr(CUDACodeLibrary, "_cub_coop_cache", False):
     _original_rebuild = CUDACacheImpl.rebuild
     _original_link_all = CUDACodeLibrary._link_all
     _original_linker_options = _Linker._get_linker_options
+    _original_add_linking_library = CUDACodeLibrary.add_linking_library
+    CUDACodeLibrary.add_linking_library = _add_linking_library
     CUDACodeLibrary.__reduce__ = _reduce
     CUDACacheImpl.rebuild = _rebuild_kernel
     CUDACodeLibrary._link_all = _link_all

@@ -14,8 +14,9 @@ from cub_bindings._runtime.registry import ENABLE_CUDASIM
 from cub_bindings._runtime.resolve import CallPlan, OpPlan
 from cub_bindings._runtime.shims import shimset_for
 
-if not ENABLE_CUDASIM:  # 32-bit shared pointers; cache=True for shim-linked kernels (the simulator compiles nothing)
-    from cub_bindings._runtime import datalayout, kernel_cache  # noqa: F401
+if not ENABLE_CUDASIM:  # 32-bit shared pointers; cache=True for shim-linked kernels; launches adding a plan's
+    # dynamic shared memory (the simulator compiles nothing)
+    from cub_bindings._runtime import datalayout, kernel_cache, launch  # noqa: F401
 
     datalayout.apply()
 
@@ -106,8 +107,11 @@ def _types_of(plan: CallPlan) -> list:
     return tys
 
 
-def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, *, ctor_ts=None):
-    """Add the shim for ``plan`` to this library's ShimSet and call it; returns the result value."""
+def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, *, ctor_ts=None,
+              storage_symbol=None):
+    """Add the shim for ``plan`` to this library's ShimSet and call it; returns the result value.
+    ``storage_symbol``: the TempStorage is the plan getter's (``planned_storage``), not ``self_ptr``
+    (or, for a constructor, the first of ``ctor_ts``)."""
     shimset = shimset_for(context)
     op_symbols = {}
     for ap in plan.supplied:
@@ -115,7 +119,7 @@ def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, 
             op_symbols[ap.param.name] = sym = _op_symbol(ap.op)
             define_op_wrapper(context, ap.op, sym, builder.module)
     ctor = ctor_ts is not None
-    symbol, code, preamble = render.render_call(plan, op_symbols, ctor=ctor)
+    symbol, code, preamble = render.render_call(plan, op_symbols, ctor=ctor, storage_symbol=storage_symbol)
     for ty in udt.used_in(_types_of(plan)):
         udt.define_wrappers(context, ty, builder.module)
     sp = plan.specialization
@@ -148,6 +152,30 @@ def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, 
     if ret_slot is not None:
         return _load(context, builder, plan.return_type, ret_slot)
     return None
+
+
+def planned_storage(context, kind: str, sp=None, count: int = 1, nbytes: int = 0, align: int = 16,
+                    what: str | None = None) -> str:
+    """Shared memory from the kernel's plan (``smem_plan``): ``sp``'s TempStorage (``kind``
+    "overlap": a block-wide call's; "own": ``count`` of them, kept apart) or a byte buffer
+    ("bytes": ``nbytes`` aligned to ``align``). Returns the symbol of its getter, which a shim
+    calls itself (``emit_call(storage_symbol=...)``): C++ then sees a constant shared address."""
+    shimset = shimset_for(context)
+    if sp is not None:
+        return shimset.plan_use(kind, cxx=sp.temp_storage_cxx, count=count, headers=[sp.spec.header],
+                                preamble=sp.preamble, what=what)
+    return shimset.plan_use("bytes", nbytes=nbytes, align=align, what=what)
+
+
+def emit_planned_storage(context, builder, kind: str, sp=None, count: int = 1, nbytes: int = 0, align: int = 16,
+                         what: str | None = None):
+    """``planned_storage``, its address computed in the kernel's own code: the getter's 32-bit
+    shared-memory offset (``<symbol>_shared``) as a shared pointer, cast to a generic ``i8*``
+    (as Numba's own shared arrays are), so NVVM keeps addressing it as shared memory."""
+    symbol = planned_storage(context, kind, sp, count, nbytes, align, what)
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_i32, []), f"{symbol}_shared")
+    shared = builder.inttoptr(builder.call(fn, []), ir.IntType(8).as_pointer(3))
+    return builder.addrspacecast(shared, _i8p, "generic")
 
 
 def emit_temp_storage(context, builder, sp, count: int):

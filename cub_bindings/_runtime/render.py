@@ -89,9 +89,11 @@ def _arg_expr(i: int, ap: ArgPlan, op_symbols: dict, locals_: list, preamble: di
     return f"*reinterpret_cast<{const}{E}(*)[{ap.extent}]>({a})"
 
 
-def _object(mode: str) -> str:
+def _object(mode: str, storage_symbol: str | None = None) -> str:
     if mode == "implicit":
         return "  C __obj;"
+    if mode == "explicit" and storage_symbol:  # the kernel's plan, its getter in the same NVRTC program
+        return f"  C __obj(static_cast<typename C::TempStorage*>({storage_symbol}())[__index]);"
     if mode == "explicit":
         return "  C __obj(static_cast<typename C::TempStorage*>(__self)[__index]);"
     return "  C& __obj = *static_cast<C*>(__self);"
@@ -103,10 +105,16 @@ def runtime_args(plan: CallPlan) -> list[ArgPlan]:
             if not (ap.op is not None and ap.op.kind != "stateful") and ap.param.role != "decomposer"]
 
 
-def render_call(plan: CallPlan, op_symbols: dict, ctor: bool = False) -> tuple[str, str, dict]:
-    """(symbol, C++ code, preamble) for a method call, or a persistent object's constructor."""
+def render_call(plan: CallPlan, op_symbols: dict, ctor: bool = False,
+                storage_symbol: str | None = None) -> tuple[str, str, dict]:
+    """(symbol, C++ code, preamble) for a method call, or a persistent object's constructor.
+    ``storage_symbol``: the call's TempStorage comes from that plan getter (``void* f()``),
+    called in the shim, so NVRTC sees the shared-memory address it returns."""
     sp, ov = plan.specialization, plan.overload
     preamble = {**sp.preamble, **_records(*[ap.elem for ap in plan.args if ap.elem is not None])}
+    if storage_symbol:
+        preamble[f"plan:{storage_symbol}"] = f'extern "C" __device__ void* {storage_symbol}();'
+
     for ap in plan.args:
         if ap.op is not None:
             preamble.update(_records(*ap.op.operand_types, ap.op.return_type))
@@ -127,11 +135,12 @@ def render_call(plan: CallPlan, op_symbols: dict, ctor: bool = False) -> tuple[s
         lines.append(f'  static_assert(sizeof(C) <= {MAX_PERSISTENT_BYTES} && alignof(C) <= {MAX_PERSISTENT_ALIGN}, '
                      f'"cub-coop keeps this object in a {MAX_PERSISTENT_BYTES}-byte buffer: raise MAX_PERSISTENT_BYTES");')
         lines += locals_
-        ts = "static_cast<typename C::TempStorage*>(__ts)[__ts_index]" if ov.name == "__init__ts" else None
+        where = f"{storage_symbol}()" if storage_symbol else "__ts"
+        ts = f"static_cast<typename C::TempStorage*>({where})[__ts_index]" if ov.name == "__init__ts" else None
         args = ", ".join(([ts] if ts else []) + exprs)
         lines.append(f"  ::new (__self) C({args});")
     else:
-        lines.append(_object(plan.mode))
+        lines.append(_object(plan.mode, storage_symbol))
         lines += locals_
         call = f"__obj.{ov.name}({', '.join(exprs)})"
         if plan.return_type is not None:

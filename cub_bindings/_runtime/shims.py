@@ -1,11 +1,13 @@
-"""Shim sets: the C++ a kernel needs, compiled once per code library at link time.
+"""Shim sets: the C++ a kernel needs, compiled in one NVRTC call per kernel at link time.
 
 Lowering a CUB call adds an ``extern "C" __device__`` shim (spelled only with public CUB
 names) to the ``ShimSet`` of the code library being lowered. The set is attached to that
-library as one lazy LTOIR linking file: numba-cuda links it automatically (no ``link=``),
-and its bytes are produced on first use by one NVRTC call for every shim of the library
+library as one lazy LTOIR linking file: numba-cuda links it automatically (no ``link=``).
+Before a kernel links (``prepare_kernel``), the kernel's own set absorbs the sets of the
+device functions linked into it, together with every call's request for shared memory,
+and is compiled with the kernel's shared-memory plan (``smem_plan``) by one NVRTC call
 (through the on-disk cache). Shims are ``weak`` and named by content digest, so the same
-shim compiled into a device function and its caller links once.
+shim made by a device function and its caller is one function.
 
 Each shim remembers the calls that made it (``Site``: the callee as the user wrote it and
 the kernel line, from the lowering in progress), outside its source so the on-disk cache
@@ -29,9 +31,8 @@ from numba.cuda.cudadrv.linkable_code import LTOIR
 
 from cub_bindings._runtime.nvrtc_service import (DEFAULT_ARCH, CompiledShims, NVRTCTimeout, ShimCompileError,
                                                  compile_shims, facade_error)
-
-#: a kernel's static shared memory limit (every GPU; more only as dynamic shared memory)
-STATIC_SHARED_BYTES = 48 * 1024
+from cub_bindings._runtime.smem_plan import (OPT_IN_BYTES, STATIC_SHARED_BYTES, PlanInfo, PlanUse, Rendered,
+                                             keep_dynamic_arrays, numba_static_shared, uses_dynamic_arrays)
 
 BASE_HEADERS = ("cuda/std/cstdint", "cuda/std/functional", "cuda/functional")
 _layouts: dict[str, tuple[int, int]] = {}
@@ -87,6 +88,9 @@ class ShimSet:
         self.compiled: CompiledShims | None = None
         self._compiled_source: str | None = None
         self._compile_lock = threading.Lock()  # threads linking the same set compile it once
+        self.library = None  # the code library it belongs to (a kernel's set also holds the kernel's plan)
+        self.uses: list[PlanUse] = []  # shared memory its calls asked for (``smem_plan``)
+        self.plan: PlanInfo | None = None  # a kernel's set: what its compiled plan decided
 
     def next_site(self) -> int:
         self._counter += 1
@@ -103,25 +107,100 @@ class ShimSet:
             self.sites[symbol].append(site)
         return symbol
 
-    def source(self) -> str:
-        inc = "".join(f"#include <{h}>\n" for h in self.headers)
-        return inc + "\n" + "\n".join(self.preamble.values()) + "\n\n" + "\n\n".join(self.shims.values()) + "\n"
+    def plan_use(self, kind: str, *, cxx=None, count=1, nbytes=0, align=16, headers=(), preamble=None,
+                 what=None) -> str:
+        """Shared memory for the call being lowered, from the kernel's plan: the getter's symbol."""
+        site = lowering_site()
+        # a block-wide call's slot is its TempStorage type's, in whichever set of the kernel: calls of one
+        # type share the getter, so their shims stay one (identical shims are one function)
+        symbol = (f"cub_coop_plan__t{digest(cxx, 12)}" if kind == "overlap"
+                  else f"cub_coop_plan__{self.tag}_{len(self.uses)}")
+        what = what or (site.what if site else "a CUB call")
+        self.uses.append(PlanUse(symbol, kind, cxx, count, nbytes, align, tuple(headers), dict(preamble or {}),
+                                 what, site.where if site else ""))
+        return symbol
+
+    def absorb(self, others) -> None:
+        """Take in the shims, sites and plan uses of ``others`` (the sets of a kernel's device
+        functions): the kernel then compiles all its C++ in one NVRTC call. Idempotent."""
+        for o in others:
+            if o is self:
+                continue
+            self.headers.update(o.headers)
+            for k, v in o.preamble.items():
+                self.preamble.setdefault(k, v)
+            self.layout_types.update(o.layout_types)
+            for sym, code in o.shims.items():
+                self.shims.setdefault(sym, code)
+            for sym, sites in o.sites.items():
+                mine = self.sites.setdefault(sym, [])
+                mine += [x for x in sites if x not in mine]
+            known = {(u.symbol, u.where) for u in self.uses}
+            self.uses += [u for u in o.uses if (u.symbol, u.where) not in known]
+
+    def _kernel_plan(self) -> Rendered | None:
+        """The shared-memory plan of the kernel this set belongs to (its calls and, once it has
+        absorbed them, its device functions'), when this is a kernel's set with uses."""
+        lib = self.library
+        if lib is None or getattr(lib, "_entry_name", None) is None or not self.uses:
+            return None
+        private = []  # CUB's private storage of raw cub_bindings calls (static shared memory too)
+        for code in self.shims.values():
+            private += [f"typename {cls}::TempStorage[{max(count, 1)}]" for cls, count in _shared_uses(code)]
+        return Rendered(self.tag, self.uses, numba_static_shared(lib), list(dict.fromkeys(private)))
+
+    def source(self, plan: Rendered | None = None) -> str:
+        plan = plan if plan is not None else self._kernel_plan()
+        if not self.shims and plan is None:
+            return ""
+        headers, preamble = dict(self.headers), dict(self.preamble)
+        for u in plan.uses if plan else ():
+            headers.update(dict.fromkeys(u.headers))
+            for k, v in u.preamble.items():
+                preamble.setdefault(k, v)
+        inc = "".join(f"#include <{h}>\n" for h in headers)
+        body = "\n\n".join([*self.shims.values(), *([plan.code] if plan else [])])
+        return inc + "\n" + "\n".join(preamble.values()) + "\n\n" + body + "\n"
 
     def compile(self) -> CompiledShims:
         with self._compile_lock:
             return self._compile()
 
+    def compile_inputs(self, plan: Rendered | None = None) -> tuple[str, tuple]:
+        """(C++ source, types whose layouts the compile measures) of this set, its kernel's plan included."""
+        plan = plan if plan is not None else self._kernel_plan()
+        layout_types = tuple(self.layout_types) + (tuple(plan.layout_types + plan.use_types) if plan else ())
+        return self.source(plan) or _EMPTY, layout_types
+
     def _compile(self) -> CompiledShims:
-        src = self.source()
+        plan = self._kernel_plan()
+        src, layout_types = self.compile_inputs(plan)
         if self.compiled is None or self._compiled_source != src:
             try:
-                compiled = compile_shims(src, tuple(self.layout_types), arch=current_arch())
+                compiled = compile_shims(src, layout_types, arch=current_arch())
             except ShimCompileError as exc:
                 raise self._failed(src, exc) from None
             record_layouts(compiled.layouts)
             self._check_static_shared(compiled.layouts)
-            self.compiled, self._compiled_source = compiled, src
+            info = plan.info(compiled.layouts) if plan else None
+            if info is not None:
+                self._check_plan(info)
+            self.compiled, self._compiled_source, self.plan = compiled, src, info
         return self.compiled
+
+    def _check_plan(self, info: PlanInfo) -> None:
+        limit = OPT_IN_BYTES.get(current_arch())
+        need = info.size + info.other_static
+        if not info.dynamic or limit is None or need <= limit:
+            return
+        sites = [Site(what, where) for what, where, _ in info.uses]
+        msg = (f"{' / '.join(dict.fromkeys(s.what for s in sites))}: this kernel's shared memory needs {need} bytes "
+               f"({need / 1024:.0f} KB: {info.size} bytes of TempStorage planned by cub-coop, {info.other_static} "
+               f"bytes of other static shared memory), over the {limit} bytes ({limit // 1024} KB) a block may use "
+               f"on {current_arch()}: {info.describe()}\n"
+               "  valid: fewer items per thread or threads, algorithms that need less shared memory, or one "
+               "coop.TempStorage() shared by the calls (their TempStorage then overlaps)")
+        raise user_error(sites, msg, ShimCompileError)
 
     # ------------------------------------------------------------------ errors at the user's calls
     def _sites_at(self, src: str, lines) -> list:
@@ -176,6 +255,11 @@ class ShimSet:
         raise user_error(sites, msg, ShimCompileError)
 
 
+#: a translation unit with nothing in it (a set with no shims and no plan; an intermediate device
+#: function's, which its kernel absorbs before linking)
+_EMPTY = '// nothing\nextern "C" __device__ __attribute__((weak)) void cub_coop_empty_set() {}\n'
+
+
 class ShimLTOIR(LTOIR):
     """An LTOIR linking file whose bytes are compiled from a ShimSet when first needed."""
 
@@ -195,10 +279,55 @@ def shimset_for(context) -> ShimSet:
     lib = context.active_code_library
     shimset = getattr(lib, "_cub_coop_shimset", None)
     if shimset is None:
-        shimset = ShimSet(digest(lib.name, 6))
+        fndesc = _lowering_fndesc()
+        shimset = own_shimset(lib, f"{fndesc.modname}.{fndesc.qualname}{fndesc.argtypes}" if fndesc else None)
+    return shimset
+
+
+def own_shimset(lib, key: str | None = None) -> ShimSet:
+    """The ShimSet of code library ``lib``, created and linked on first use. Its tag names the
+    plan getters of its calls, so it must differ between libraries linked into one kernel (a
+    device function compiled for two signatures has one library name) and stay the same in
+    every process (the shims' on-disk cache): ``key`` is the function and its argument types."""
+    shimset = getattr(lib, "_cub_coop_shimset", None)
+    if shimset is None:
+        shimset = ShimSet(digest(key or lib.name, 6))
+        shimset.library = lib
         lib._cub_coop_shimset = shimset
         lib.add_linking_file(ShimLTOIR(shimset))
     return shimset
+
+
+_prepare_lock = threading.Lock()
+
+
+def prepare_kernel(library) -> PlanInfo | None:
+    """Before a kernel library links: its own shim set absorbs every other set linked into it
+    (its device functions'), which leave the link, so the kernel's C++ is one NVRTC call;
+    that set compiles with the kernel's shared-memory plan; what the plan decided is recorded
+    on the library (``_cub_coop_plan``, read by the launch), and when it went to dynamic
+    shared memory beside the kernel's own dynamic arrays, those keep their length
+    (``smem_plan.keep_dynamic_arrays``)."""
+    own = getattr(library, "_cub_coop_shimset", None)
+    if own is None or getattr(library, "_entry_name", None) is None:
+        return getattr(library, "_cub_coop_plan", None)
+    with _prepare_lock:
+        others = [f for f in library._linking_files if isinstance(f, ShimLTOIR) and f.shimset is not own]
+        own.absorb(f.shimset for f in others)
+        library._linking_files.difference_update(others)
+    own.compile()
+    info = own.plan
+    library._cub_coop_plan = info
+    if info is not None and info.dynamic and uses_dynamic_arrays(library):
+        keep_dynamic_arrays(library, info)
+    return info
+
+
+def adopt_plans(library, linked) -> None:
+    """``library`` links ``linked``: if ``linked`` (or code below it) calls CUB, ``library``
+    gets a shim set of its own, which, in a kernel, absorbs the others (``prepare_kernel``)."""
+    if any(isinstance(f, ShimLTOIR) for f in getattr(linked, "_linking_files", ())):
+        own_shimset(library)
 
 
 def shimsets_of(library) -> list[ShimSet]:
@@ -240,6 +369,19 @@ def _callee_name(ty) -> str:
         if shorter == name:
             return name
         name = shorter
+
+
+def _lowering_fndesc():
+    """The function descriptor of the function Numba is lowering now, or None."""
+    from numba.cuda.lowering import Lower
+
+    f = sys._getframe(1)
+    while f is not None:
+        slf = f.f_locals.get("self")
+        if isinstance(slf, Lower):
+            return slf.fndesc
+        f = f.f_back
+    return None
 
 
 def lowering_site() -> Site | None:

@@ -3,6 +3,7 @@ aggregates, prefix callbacks), over the block's items in blocked order."""
 
 from __future__ import annotations
 
+from coop._errors import CoopError
 from coop._sim.families.scans import cast, exclusive, inclusive, plus, reduce
 from coop._sim.semantics import semantics
 
@@ -12,8 +13,22 @@ WARP = 32
 def _prefix(g, aggregate, dt):
     """CUB calls the prefix callback in every thread of the first warp with the block's
     aggregate and uses what thread 0's returns."""
-    returned = [g.member_op("block_prefix_callback_op", r)(aggregate) for r in range(min(WARP, g.size))]
+    returned = [_callback(g, r)(aggregate) for r in range(min(WARP, g.size))]
     return cast(returned[0], dt)
+
+
+def _callback(g, r):
+    """Member ``r``'s callback: a StatefulOp, or (the earlier API's form) its state array,
+    whose first element's class is called as ``__call__(state, block_aggregate)``."""
+    if "block_prefix_callback_op" in g.ops[r]:
+        return g.member_op("block_prefix_callback_op", r)
+    state = g.values("block_prefix_callback_op")[r]
+    obj = state[0]
+    call = getattr(type(obj), "__call__", None)
+    if obj is None or call is None or isinstance(obj, type):
+        raise CoopError(f"{g.what}: thread {g.ranks[r]}'s prefix_op state holds {obj!r}, not a callback object "
+                        "(on the GPU its __call__ would run on garbage): set state[0] = PrefixOp(...) before the scan")
+    return lambda aggregate: call(state, aggregate)
 
 
 def _scan(g, inclusive_scan: bool, is_sum: bool):
