@@ -238,3 +238,38 @@ def test_a_plan_past_the_architectures_limit_is_one_error_naming_the_calls():
 def test_coop_compile_of_a_kernel_with_dynamic_shared_memory_says_what_to_launch_with():
     with pytest.raises(coop.CoopError, match="dynamic shared memory"):
         coop.compile(k_big_exchange, (F64, F64), block=1024)
+
+
+# --------------------------------------------------------------------------- every kind of use in one plan
+
+
+@cuda.jit
+def k_mixed(d_in, d_out):
+    temp = coop.TempStorage()
+    samples = coop.local.array(4, numba.uint8)
+    hist = coop.shared.array(256, numba.uint32)
+    histo = coop.block.histogram(samples, hist)  # a parent object: a slot of its own for its lifetime
+    histo.init()
+    items = coop.local.array(4, numba.int32)
+    coop.block.load(d_in, items, algorithm="transpose", temp_storage=temp)  # the user's buffer
+    coop.block.exclusive_sum(items, items)  # implicit: a block-wide slot
+    for i in range(4):
+        samples[i] = numba.uint8(items[i])
+    cuda.syncthreads()
+    histo.composite(samples)
+    d_out[cuda.threadIdx.x] = coop.warp.sum(items[0])  # one TempStorage per logical warp
+
+
+def test_every_kind_of_use_in_one_plan_sized_as_nvrtc_measures_it():
+    b = build(k_mixed)
+    kinds = sorted(u.kind for s in b.shims for u in s.shimset.uses)
+    assert kinds == ["bytes", "overlap", "own", "own"]
+    load, scan, histo, warp = tsb(coop.block.load(np.int32, 128, 4, algorithm="transpose"),
+                                  coop.block.exclusive_sum(np.int32, 128, 4),
+                                  coop.block.histogram(np.uint8, np.uint32, 128, 4, 256),
+                                  coop.warp.sum(np.int32))
+    sizes = sorted(n for _, _, n in b.plan.uses)
+    assert sizes == sorted(n for n in (load, scan, histo, warp * 4) if n > 1)
+    p = b.plan
+    assert not p.overlap and not p.dynamic and not p.barriers
+    assert p.other_static == 256 * 4  # the kernel's own shared array counts toward the 48 KB
