@@ -273,3 +273,25 @@ def test_every_kind_of_use_in_one_plan_sized_as_nvrtc_measures_it():
     p = b.plan
     assert not p.overlap and not p.dynamic and not p.barriers
     assert p.other_static == 256 * 4  # the kernel's own shared array counts toward the 48 KB
+
+
+@cuda.jit(device=True)
+def _sum_twice(x):
+    return coop.block.sum(x) + coop.warp.sum(x)
+
+
+@cuda.jit
+def k_own_and_device_calls(d_in, d_out):
+    items = coop.local.array(4, d_in.dtype)
+    coop.block.load(d_in, items, algorithm="transpose")
+    d_out[cuda.threadIdx.x] = _sum_twice(items[0]) + _sum_twice(items[1])
+
+
+def test_a_kernel_and_its_device_functions_compile_in_one_nvrtc_call(tmp_path, monkeypatch):
+    from cub_bindings import nvrtc_compile_count
+
+    monkeypatch.setenv("CUB_COOP_CACHE_DIR", str(tmp_path))  # cold
+    before = nvrtc_compile_count()
+    b = build(k_own_and_device_calls)
+    assert nvrtc_compile_count() - before == 1 and len(b.shims) == 1
+    assert {u[0] for u in b.plan.uses} >= {"coop.block.load", "coop.block.sum"}
