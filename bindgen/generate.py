@@ -183,6 +183,10 @@ def build_spec(prim: ir.Primitive, snap: ir.Snapshot, ov: dict, value_class: boo
     for m in sorted(prim.methods, key=lambda m: (m.name, m.signature)):
         i = per_name.get(m.name, 0)
         per_name[m.name] = i + 1
+        reason = ov.get("unbound_methods", {}).get(f"{prim.name}::{m.name}")
+        if reason:
+            unbound.append(S.Unbound(m.name, m.signature, reason))
+            continue
         ctx = _Ctx(prim, m, ov, snap.enums)
         try:
             methods.append(_overload(ctx, m, i))

@@ -57,7 +57,8 @@ class Param:
     extent_owner: str | None = None  # "class", "method" or "internal"
     intent: str = "in"  # "in", "out" or "inout" (from the @param tags of CUB's docs)
     default: str | None = None  # C++ default argument: the parameter may be omitted
-    op: str | None = None  # functor role: signature "R(A, B)" over template params / "{param}"
+    op: str | None = None  # functor role: signature "R(A, B)" over template params / "{param}"; "void" (a
+    # callback) and "T[]" (a reference to a C++ array of a class constant's length) too
     stateful: bool = False  # functor role: the operator may carry state (a reference parameter)
 
 

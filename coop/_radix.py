@@ -20,8 +20,11 @@ from numba.cuda import types
 from cub_bindings import enums as _cub_enums
 from cub_bindings.extending import Decomposer, DecomposerType, FixedArray, static_length
 
+from cub_bindings.extending import ENABLE_CUDASIM, CxxFunctor, StatefulOpType
+
+from coop import _ops
 from coop._common import BLOCK_ALIASES, DIMS, IPT, TEMP, block_class
-from coop._decl import REQUIRED, Arg, Const, CubCall, Helper, Param, Primitive
+from coop._decl import REQUIRED, Arg, Const, CubCall, Helper, Param, Primitive, Scratch
 from coop._host import PrimitiveFunction
 from coop._kinds import DType, Enum, Flag, IndexArray, Items, Kind, Value, _Constant
 from coop.enums import BlockScanAlgorithm, RadixRankAlgorithm, SharedMemConfig, cub_member
@@ -130,6 +133,45 @@ class _Decomposer(Kind):
             except TypeError as exc:
                 c.fail(p.name, str(exc), self.doc)
         return DecomposerType(v.fields, v.ret_types), v
+
+
+class _CountsCallback(Kind):
+    """radix_rank's counts_callback: CUB's ``CountsCallback``, called by every thread with
+    ``int (&bins)[BINS_TRACKED_PER_THREAD]``, given here as a read-only 1-D int32 array."""
+
+    host = True
+    doc = ("a @cuda.jit(device=True) function (or a plain function) fn(bins), or coop.StatefulOp(fn, state) "
+           "calling fn(state, bins); bins: a read-only 1-D int32 array of the thread's digit counts")
+
+    def check(self, c, p, ty):
+        if isinstance(ty, StatefulOpType):
+            fnty, args, call = ty.fn_type, (ty.state_type, _BINS), "fn(state, bins)"
+        elif isinstance(ty, types.Dispatcher):
+            fnty, args, call = ty, (_BINS,), "fn(bins)"
+        else:
+            c.fail(p.name, f"is not a device function or coop.StatefulOp: {ty}", self.doc)
+        if c.context is None or ENABLE_CUDASIM:  # the simulator calls it with NumPy arrays
+            return
+        ret, why = _ops.device_result(c.context, fnty, args)
+        if ret is None:
+            c.fail(p.name, f"cannot be called as {call} with bins a read-only 1-D int32 array: {why}", self.doc)
+
+    def cub_type(self, c, p, ty):
+        return _ops.device_type(ty)
+
+    def host_value(self, c, p, v):
+        if isinstance(v, (str, CxxFunctor)):
+            c.fail(p.name, f"must be a function, got {v!r}", self.doc)
+        try:
+            op = _ops.host_op(v, "binary")
+        except ValueError as exc:
+            c.fail(p.name, str(exc), self.doc)
+        if isinstance(op, CxxFunctor):
+            c.fail(p.name, f"must be a function, got {v!r}", self.doc)
+        return types.Dispatcher(op), op
+
+
+_BINS = types.Array(types.int32, 1, "C", readonly=True)
 
 
 def _decomposed_fields(c, kt):
@@ -408,6 +450,19 @@ def _rank_build(c):
             c.fail("exclusive_digit_prefix", "CUB's BlockRadixRank returns wrong digit prefixes for a descending "
                    "1-bit ranking with EightByte banks", "smem_config=SharedMemConfig.FourByte, or more bits")
         args["exclusive_digit_prefix"] = Arg("exclusive_digit_prefix")
+    if c.has("counts_callback"):
+        if alg in (_RRA.BASIC, _RRA.MEMOIZE):
+            c.fail("counts_callback", f"CUB's BlockRadixRank ({alg!r}) has no counts callback",
+                   "algorithm=RadixRankAlgorithm.MATCH, MATCH_EARLY_COUNTS_ANY or MATCH_EARLY_COUNTS_ATOMIC_OR")
+        if alg == _RRA.MATCH and c.value("descending"):
+            # BlockRadixRankMatch::CallBack reads the descending counters one digit off (block_radix_rank.cuh):
+            # negative counts, a wrong answer
+            c.fail("counts_callback", "CUB's BlockRadixRankMatch passes wrong counts to the callback when ranking "
+                   "descending", "descending=False, or compute the counts from exclusive_digit_prefix")
+        if "exclusive_digit_prefix" not in args and alg != _RRA.MATCH:  # EarlyCounts' callback overload takes one
+            c.dtypes["BinT"] = types.int32
+            args["exclusive_digit_prefix"] = Scratch("exclusive_digit_prefix", _bins_tracked(c), "BinT")
+        args["callback"] = Arg("counts_callback")
     return CubCall("RankKeys", args, returns=None)
 
 
@@ -423,7 +478,11 @@ radix_rank = PrimitiveFunction(Primitive(
     lane. ``exclusive_digit_prefix`` (optional) receives, in thread ``t`` entry ``j``, the number
     of keys ranked before digit ``d = t * n + j`` (n: its required length; entries with ``d >=
     2**(end_bit - begin_bit)`` are unspecified): keys with a smaller digit, or with a larger one
-    when descending. CUB's per-digit counts callback is not bound.""",
+    when descending. ``counts_callback`` (MATCH and MATCH_EARLY_COUNTS_* only; not with
+    MATCH descending) is CUB's CountsCallback: every thread calls ``fn(bins)`` (or a StatefulOp's
+    ``fn(state, bins)``) once, ``bins`` a read-only int32 array of n entries whose entry ``j``
+    is the number of the block's keys with digit ``t * n + j`` (entries past the last digit: 0
+    with the early-counts rankers, unspecified with MATCH).""",
     params=(Param("items", Items("KeyT", "ipt", scalar=False), REQUIRED, doc="the thread's keys (unsigned integers)"),
             Param("ranks", _Ranks(), REQUIRED, doc="receives each key's rank"),
             IPT,
@@ -437,11 +496,13 @@ radix_rank = PrimitiveFunction(Primitive(
                   doc="CUB's InnerScanAlgorithm"),
             Param("smem_config", Enum(SharedMemConfig), SharedMemConfig.FourByte,
                   doc="BASIC / MEMOIZE: the bank size CUB packs its counters for"),
+            Param("counts_callback", _CountsCallback(), doc="called by every thread with its digits' counts"),
             TEMP, DIMS, _KEY_DTYPE),
     kernel_order=("items", "ranks", "items_per_thread", "begin_bit", "end_bit", "descending", "exclusive_digit_prefix",
-                  "algorithm", "inner_scan_algorithm", "smem_config", "temp_storage", "threads_per_block"),
+                  "algorithm", "inner_scan_algorithm", "smem_config", "counts_callback", "temp_storage",
+                  "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "begin_bit", "end_bit", "descending", "algorithm",
-                "inner_scan_algorithm", "smem_config"),
+                "inner_scan_algorithm", "smem_config", "counts_callback"),
     template=_rank_template, build=_rank_build, aliases=BLOCK_ALIASES | {"keys": "items"},
     reaches={"BlockRadixRank": ("RankKeys",), "BlockRadixRankMatch": ("RankKeys",),
              "BlockRadixRankMatchEarlyCounts": ("RankKeys",)}))

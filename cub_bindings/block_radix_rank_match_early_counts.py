@@ -8,7 +8,7 @@ Radix-rank using matching which computes the counts of keys for each digit value
 from bindgen.schema import ClassSpec, Overload, Param, TParam, Unbound
 from cub_bindings._runtime.class_template import ClassTemplate
 
-# 2 overloads bound, 1 not bound (see `python -m bindgen coverage`).
+# 3 overloads bound, 0 not bound (see `python -m bindgen coverage`).
 SPEC = ClassSpec(
     name='BlockRadixRankMatchEarlyCounts',
     qualname='cub::BlockRadixRankMatchEarlyCounts',
@@ -36,6 +36,44 @@ SPEC = ClassSpec(
     has_temp_storage=True,
     default_constructible=False,
     methods=(
+        Overload(
+            name='RankKeys',
+            params=(
+                Param(
+                    name='keys',
+                    cxx='UnsignedBits (&)[KEYS_PER_THREAD]',
+                    role='array',
+                    elem='UnsignedBits',
+                    extent='KEYS_PER_THREAD',
+                    extent_owner='method',
+                ),
+                Param(
+                    name='ranks',
+                    cxx='int (&)[KEYS_PER_THREAD]',
+                    role='array',
+                    elem='int',
+                    extent='KEYS_PER_THREAD',
+                    extent_owner='method',
+                ),
+                Param(name='digit_extractor', cxx='DigitExtractorT', role='extractor'),
+                Param(
+                    name='exclusive_digit_prefix',
+                    cxx='int (&)[BINS_PER_THREAD]',
+                    role='array',
+                    elem='int',
+                    extent='BINS_PER_THREAD',
+                    extent_owner='internal',
+                ),
+                Param(name='callback', cxx='CountsCallback', role='functor', op='void(int[])'),
+            ),
+            template_params=(
+                TParam(name='UnsignedBits', kind='type'),
+                TParam(name='KEYS_PER_THREAD', kind='integer'),
+                TParam(name='DigitExtractorT', kind='type'),
+                TParam(name='CountsCallback', kind='type'),
+            ),
+            doc='Rank keys.',
+        ),
         Overload(
             name='RankKeys',
             params=(
@@ -99,13 +137,6 @@ SPEC = ClassSpec(
                 TParam(name='DigitExtractorT', kind='type'),
             ),
             index=2,
-        ),
-    ),
-    unbound=(
-        Unbound(
-            name='RankKeys',
-            signature='RankKeys<typename UnsignedBits, int KEYS_PER_THREAD, typename DigitExtractorT, typename CountsCallback>(UnsignedBits (&)[KEYS_PER_THREAD] keys, int (&)[KEYS_PER_THREAD] ranks, DigitExtractorT digit_extractor, int (&)[BINS_PER_THREAD] exclusive_digit_prefix, CountsCallback callback) -> void',
-            reason='parameter `CountsCallback callback`: the callback receives a reference to a C++ array of per-thread bin counts; passing such a callback from Numba is not supported yet',
         ),
     ),
     doc='Radix-rank using matching which computes the counts of keys for each digit value early, at the expense of doing more work.',

@@ -1052,3 +1052,50 @@ case("vector-items-named-operator", "coop.block.reduce", "binary_op", "is a C++ 
         items = coop.local.array(4, int32x4)
         d_out[0] = coop.block.reduce(items, "max").x  # <- error
     """)
+
+section("Radix rank counts callbacks")
+
+case("counts-callback-basic-ranker", "coop.block.radix_rank", "counts_callback", "has no counts callback", """
+    def counts(bins):
+        pass
+
+    def kernel(d_in, d_out):
+        keys = coop.local.array(4, np.uint32)
+        ranks = coop.local.array(4, np.int32)
+        coop.block.radix_rank(keys, ranks, begin_bit=0, end_bit=4, counts_callback=counts)  # <- error
+    """)
+
+case("counts-callback-match-descending", "coop.block.radix_rank", "counts_callback", "wrong counts", """
+    def counts(bins):
+        pass
+
+    def kernel(d_in, d_out):
+        keys = coop.local.array(4, np.uint32)
+        ranks = coop.local.array(4, np.int32)
+        coop.block.radix_rank(keys, ranks, begin_bit=0, end_bit=4, descending=True, algorithm="match",  # <- error
+                              counts_callback=counts)
+    """)
+
+case("counts-callback-arity", "coop.block.radix_rank", "counts_callback", "cannot be called as fn(bins)", """
+    def counts(bins, extra):
+        pass
+
+    def kernel(d_in, d_out):
+        keys = coop.local.array(4, np.uint32)
+        ranks = coop.local.array(4, np.int32)
+        coop.block.radix_rank(keys, ranks, begin_bit=0, end_bit=4, algorithm="match", counts_callback=counts)  # <- error
+    """)
+
+case("counts-callback-writes-bins", "coop.block.radix_rank", "counts_callback", "read-only", """
+    def counts(bins):
+        bins[0] = 0
+
+    def kernel(d_in, d_out):
+        keys = coop.local.array(4, np.uint32)
+        ranks = coop.local.array(4, np.int32)
+        coop.block.radix_rank(keys, ranks, begin_bit=0, end_bit=4, algorithm="match", counts_callback=counts)  # <- error
+    """)
+
+case("counts-callback-named-operator", "coop.block.radix_rank (two-phase constructor)", "counts_callback", "must be a function", """
+    rank = coop.block.radix_rank(np.uint32, 128, 4, 0, 4, algorithm="match", counts_callback="+")  # <- error
+    """, kind="host")

@@ -108,6 +108,8 @@ class _Gen:
                 return "cb.functional.less" if "Key" in p.op else "flag_op"
             if ret.startswith("{"):
                 return "diff_op"
+            if ret == "void":
+                return "counts_op"
             return "cb.functional.plus" if ov.index % 2 == 0 else "max_op"
         raise AssertionError(p.role)
 
@@ -150,6 +152,7 @@ class _Gen:
             "@cuda.jit(device=True)\ndef max_op(a, b):\n    return a if a > b else b\n\n"
             "@cuda.jit(device=True)\ndef flag_op(a, b):\n    return a != b\n\n"
             "@cuda.jit(device=True)\ndef diff_op(a, b):\n    return a - b\n\n"
+            "@cuda.jit(device=True)\ndef counts_op(bins):\n    n = bins[0]\n\n"
             "@cuda.jit(device=True)\ndef prefix_op(state, aggregate):\n    old = state[0]\n    state[0] += aggregate\n    return old\n\n"
             f"def kernel(d_in, d_out):\n{body}\n"
         )

@@ -7,6 +7,7 @@ import threading
 
 from llvmlite import ir
 from numba.cuda import cgutils, types
+from numba.cuda.np.arrayobj import populate_array
 
 
 from cub_bindings._runtime import render, udt
@@ -65,11 +66,22 @@ def _trap(builder):
     builder.call(fn, [])
 
 
+def _array_view(context, builder, ty, data, length_ptr):
+    """A 1-D C array of ``ty`` over a C++ array: its data and the address of its int length."""
+    n = builder.sext(builder.load(builder.bitcast(length_ptr, _i32.as_pointer())), context.get_value_type(types.intp))
+    itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(ty.dtype)))
+    arr = context.make_array(ty)(context, builder)
+    populate_array(arr, data=builder.bitcast(data, arr.data.type), shape=[n], strides=[itemsize],
+                   itemsize=itemsize, meminfo=None)
+    return arr._getvalue()
+
+
 def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
-    """``void symbol(void* ret, [void* state,] const void* x0, ...)`` calling the device function."""
+    """``void symbol(void* ret, [void* state,] const void* x0, ...)`` calling the device function
+    (an array operand is two: its data and the address of its int length; a void op stores nothing)."""
     if symbol in module.globals:
         return
-    n = len(op.operand_types)
+    n = sum(2 if isinstance(t, types.Array) else 1 for t in op.operand_types)  # an array: data, &length
     extra = 1 if op.kind == "stateful" else 0
     fnty = ir.FunctionType(ir.VoidType(), [_i8p] * (1 + extra + n))
     fn = ir.Function(module, fnty, symbol)
@@ -81,8 +93,14 @@ def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
         st = op.numba_type
         obj = _load(context, b, st, fn.args[1])
         vals.append(cgutils.create_struct_proxy(st)(context, b, value=obj).state)
-    for i, t in enumerate(op.operand_types):
-        vals.append(_load(context, b, t, fn.args[1 + extra + i]))
+    k = 1 + extra
+    for t in op.operand_types:
+        if isinstance(t, types.Array):
+            vals.append(_array_view(context, b, t, fn.args[k], fn.args[k + 1]))
+            k += 2
+        else:
+            vals.append(_load(context, b, t, fn.args[k]))
+            k += 1
     sources = ([op.numba_type.state_type] if extra else []) + list(op.operand_types)
     vals = [context.cast(b, v, f, t) for v, f, t in zip(vals, sources, sig.args)]
     fn_type = op.numba_type.fn_type if op.kind == "stateful" else op.numba_type
@@ -91,6 +109,9 @@ def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
     callee = cres.fndesc.declare_function(module)
     # status ignored: device functions report no exceptions outside debug mode
     _status, res = cres.fndesc.call_conv.call_function(b, callee, sig.return_type, sig.args, vals)
+    if op.return_type is types.none:  # a callback: its result is dropped
+        b.ret_void()
+        return
     res = context.cast(b, res, sig.return_type, op.return_type)
     b.store(context.data_model_manager[op.return_type].as_data(b, res),
             b.bitcast(fn.args[0], context.get_data_type(op.return_type).as_pointer()))

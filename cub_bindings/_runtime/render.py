@@ -23,16 +23,32 @@ def _records(*tys) -> dict:
 
 
 def op_symbol_struct(op: OpPlan, symbol: str) -> str:
-    R = cxx.cxx_name(op.return_type)
-    params = ", ".join(f"const {cxx.cxx_name(t)}& x{i}" for i, t in enumerate(op.operand_types))
-    addrs = ", ".join(f"&x{i}" for i in range(len(op.operand_types)))
-    if op.kind == "stateful":
-        decl = f'extern "C" __device__ void {symbol}(void*, void*{", const void*" * len(op.operand_types)});'
-        body = f"struct {symbol}_t {{\n  void* s;\n  __device__ {R} operator()({params}) const {{ {R} r; {symbol}(&r, s, {addrs}); return r; }}\n}};"
+    """The C++ functor calling the wrapper ``symbol``: operands by address; an array operand
+    (``int (&)[N]``, N deduced) by its address and the address of N; a void one returns nothing."""
+    arrays = [isinstance(t, types.Array) for t in op.operand_types]
+    params, addrs, ptypes, lens = [], [], [], []
+    for i, t in enumerate(op.operand_types):
+        if arrays[i]:
+            params.append(f"{cxx.cxx_name(t.dtype)} (&x{i})[N{i}]")
+            addrs += [f"x{i}", f"&__n{i}"]
+            ptypes += ["void*", "const void*"]
+            lens.append(f"int __n{i} = N{i}; ")
+        else:
+            params.append(f"const {cxx.cxx_name(t)}& x{i}")
+            addrs.append(f"&x{i}")
+            ptypes.append("const void*")
+    tmpl = "template <" + ", ".join(f"int N{i}" for i, a in enumerate(arrays) if a) + "> " if any(arrays) else ""
+    state = op.kind == "stateful"
+    decl = f'extern "C" __device__ void {symbol}({", ".join(["void*"] + ["void*"] * state + ptypes)});'
+    call_args = ", ".join((["&r"] if op.return_type is not types.none else ["nullptr"]) + ["s"] * state + addrs)
+    if op.return_type is types.none:
+        R, body = "void", f"{''.join(lens)}{symbol}({call_args});"
     else:
-        decl = f'extern "C" __device__ void {symbol}(void*{", const void*" * len(op.operand_types)});'
-        body = f"struct {symbol}_t {{\n  __device__ {R} operator()({params}) const {{ {R} r; {symbol}(&r, {addrs}); return r; }}\n}};"
-    return decl + "\n" + body
+        R = cxx.cxx_name(op.return_type)
+        body = f"{''.join(lens)}{R} r; {symbol}({call_args}); return r;"
+    member = "\n  void* s;" if state else ""
+    return (decl + "\n" + f"struct {symbol}_t {{{member}\n  {tmpl}__device__ {R} operator()({', '.join(params)}) const "
+            f"{{ {body} }}\n}};")
 
 
 def value_struct(vt) -> tuple[str, str]:

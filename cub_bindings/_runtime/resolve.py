@@ -209,6 +209,8 @@ class _Matcher:
         operands = tuple(self._op_type(s.strip()) for s in args_s.split(",") if s.strip())
         ret = self._op_type(ret_s)
         if isinstance(ty, CxxFunctorType):
+            if ret is types.none:
+                raise NoMatch(f"parameter `{p.name}` is a callback; pass a device function or StatefulOp(fn, state)")
             if p.stateful:
                 raise NoMatch(f"parameter `{p.name}` is a stateful callback; pass a device function or StatefulOp(fn, state)")
             return ArgPlan(p, ty, op=OpPlan("cxx", ty, operands, ret, functor=ty.functor))
@@ -217,7 +219,8 @@ class _Matcher:
             self._check_ret(p, sig, ret)
             return ArgPlan(p, ty, op=OpPlan("dispatcher", ty, operands, ret, fn_sig=sig))
         if isinstance(ty, StatefulOpType):
-            if not p.stateful:
+            # a void callback acts through its state array, which every copy of the StatefulOp points to
+            if not p.stateful and ret is not types.none:
                 raise NoMatch(f"parameter `{p.name}` is copied by CUB, so a StatefulOp's state would be lost; pass a plain device function")
             sig = self._resolve_fn(p, ty.fn_type, (ty.state_type, *operands))
             self._check_ret(p, sig, ret)
@@ -225,6 +228,10 @@ class _Matcher:
         raise NoMatch(f"parameter `{p.name}` expects an operator (a cub_bindings.functional functor or a @cuda.jit(device=True) function), got {ty}")
 
     def _op_type(self, s: str):
+        if s == "void":  # a callback: its result is ignored
+            return types.none
+        if s.endswith("[]"):  # a C++ array reference of a class constant's length: a read-only 1-D array
+            return types.Array(self._op_type(s[:-2]), 1, "C", readonly=True)
         if s.startswith("{"):
             pname = s.strip("{}")
             ap = self._by_name.get(pname)
@@ -246,6 +253,8 @@ class _Matcher:
         return sig
 
     def _check_ret(self, p, sig, ret):
+        if ret is types.none:
+            return
         if not _scalar_ok(self.context, sig.return_type, ret) and self.context.can_convert(sig.return_type, ret) is None:
             raise NoMatch(f"parameter `{p.name}`: the operator returns {sig.return_type}, CUB needs {ret}")
 

@@ -14,10 +14,14 @@ directions; keys keep their own bits (-0.0 stays -0.0).
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from coop._errors import CoopError, where
 from coop._sim.families.arrange import WARP, blocked, striped
+from coop._sim import threads
 from coop._sim.semantics import semantics
 
 
@@ -110,8 +114,10 @@ def _rank(g):
     ranks = np.empty(n * k, np.int64)
     ranks[order] = np.arange(n * k)
     g.write("ranks", ranks.reshape(n, k).astype(np.int32))
+    counts = np.bincount(digit, minlength=radix)
+    if g.has("callback"):
+        _counts_callback(g, counts, radix)
     if g.has("exclusive_digit_prefix"):
-        counts = np.bincount(digit, minlength=radix)
         before = n * k - np.cumsum(counts) if descending else np.cumsum(counts) - counts
         x, y, z = g.dims
         bins = max(1, -(-radix // (x * y * z)))
@@ -119,6 +125,43 @@ def _rank(g):
             for j in range(bins):
                 if t * bins + j < radix:
                     out[j] = before[t * bins + j]
+
+
+def _counts_callback(g, counts, radix):
+    """CUB's CountsCallback: each thread ``t`` calls it with a read-only int array whose entry
+    ``j`` counts the keys of digit ``t * BINS + j``. Entries past the last digit: 0 in
+    BlockRadixRankMatchEarlyCounts; BlockRadixRankMatch leaves them unset (0 here). Only
+    ascending rankings get here (coop refuses MATCH's callback when descending; early counts rank
+    ascending)."""
+    x, y, z = g.dims
+    nbins = max(1, -(-radix // (x * y * z)))
+    me = threading.current_thread()
+    state = threads.BlockState.of(me)
+    for r, t in enumerate(g.ranks):
+        bins = np.zeros(nbins, np.int32)
+        have = counts[t * nbins: (t + 1) * nbins]
+        bins[: have.shape[0]] = have
+        bins.flags.writeable = False
+        with _as_thread(me, state.thread(t)):  # cuda.threadIdx in the callback is its caller's
+            try:
+                g.member_op("callback", r)(bins)
+            except ValueError as exc:
+                if "read-only" not in str(exc):
+                    raise
+                raise CoopError(f"{g.what}: argument `counts_callback`: the callback writes to bins, which is "
+                                "read-only (a compiled kernel refuses it); valid: a callback that only reads bins"
+                                + where()) from None
+
+
+@contextlib.contextmanager
+def _as_thread(me, other):
+    """Run as simulated thread ``other``: its threadIdx and thread id (laneid) on this thread."""
+    saved = me.threadIdx, me.thread_id
+    me.threadIdx, me.thread_id = other.threadIdx, other.thread_id
+    try:
+        yield
+    finally:
+        me.threadIdx, me.thread_id = saved
 
 
 semantics("BlockRadixRank", "RankKeys")(_rank)
