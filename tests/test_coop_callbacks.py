@@ -215,3 +215,22 @@ def test_vector_types_map_to_cxx():
     assert cxx.is_supported_scalar(F2) and cxx.short_name(I4) == "i32x4" and cxx.short_name(U8X4) == "u8x4"
     assert "static_assert(sizeof(cub_coop_vec_float64x3) == 24" in cxx.vector_definition(vector_types["float64x3"])
     assert not cxx.is_supported_scalar(types.complex64)
+
+
+@cuda.jit(device=True)
+def _less_x(a, b):
+    return a.x < b.x
+
+
+def k_vector_sorts(d_f2, d_out):
+    keys = coop.local.array(4, cuda.float32x2)
+    coop.block.load(d_f2, keys)
+    coop.block.merge_sort_keys(keys, compare_op=_less_x)
+    coop.warp.merge_sort_keys(keys, compare_op=_less_x)
+    coop.block.store(d_f2, keys)
+
+
+def test_vector_keys_merge_sort_block_and_warp():
+    src = build(k_vector_sorts, (types.Array(F2, 1, "C"), types.Array(F2, 1, "C"))).shim_source
+    assert "::cub::BlockMergeSort<cub_coop_vec_float32x2, 128, 4" in src
+    assert "::cub::WarpMergeSort<cub_coop_vec_float32x2, 4" in src
