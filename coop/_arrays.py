@@ -424,22 +424,12 @@ def _alloc(context, builder, aryty):
     if isinstance(aryty, TempStorageType):  # a slice of the kernel's shared-memory plan
         ptr = cb.emit_planned_storage(context, builder, "bytes", nbytes=aryty.length, align=aryty.alignment or 16,
                                       what="coop.TempStorage")
-        return _array_at(context, builder, aryty, ptr)
+        return cb.array_at(context, builder, aryty, ptr)
     shared_ = aryty.space == "shared"
     return _generic_array(context, builder, shape=(aryty.length,), dtype=aryty.dtype,
                           symbol_name=_get_unique_smem_id("_coop_smem") if shared_ else "_coop_lmem",
                           addrspace=ADDRSPACE_SHARED if shared_ else ADDRSPACE_LOCAL,
                           alignment=aryty.alignment)
-
-
-def _array_at(context, builder, aryty, ptr):
-    """An array value of ``aryty`` (1-D, its length in the type) whose data is at ``ptr``."""
-    ary = context.make_array(aryty)(context, builder)
-    itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(aryty.dtype)))
-    context.populate_array(ary, data=builder.bitcast(ptr, ary.data.type),
-                           shape=[context.get_constant(types.intp, aryty.length)], strides=[itemsize],
-                           itemsize=itemsize, meminfo=None)
-    return ary._getvalue()
 
 
 def _lower_alloc(context, builder, sig, args):

@@ -26,9 +26,11 @@ import os
 
 from numba.cuda import types
 
+from cub_bindings.extending import SHARED_OPT_IN_BYTES
+
 STATIC_SHARED_BYTES = 48 * 1024
 #: the most shared memory any GPU lets one block opt in to (sm_90, sm_100: 227 KB)
-OPT_IN_MAX_BYTES = 227 * 1024
+OPT_IN_MAX_BYTES = max(SHARED_OPT_IN_BYTES.values())
 ITEMS_BUDGET = 4096
 BUDGET_ENV = "COOP_ITEMS_BUDGET"
 WARP = 32

@@ -54,6 +54,7 @@ from numba.cuda.core.errors import TypingError
 
 from cub_bindings._runtime import cxx as _cxx
 from cub_bindings._runtime import lower as _lower
+from cub_bindings._runtime import smem_plan as _smem_plan
 from cub_bindings._runtime.arrays import ADDRSPACE_LOCAL, ADDRSPACE_SHARED, FixedArray, static_length
 from cub_bindings._runtime.arrays import _dtype_of
 from cub_bindings._runtime.class_template import HostSpecialization, _make_instance, _type_construct, template_named
@@ -152,6 +153,16 @@ def emit_construct(context, builder, plan: CallPlan, ts_ptr, ts_index, values, s
     return buf
 
 
+#: shared memory one block may opt in to, per architecture ("sm_90": bytes)
+SHARED_OPT_IN_BYTES = dict(_smem_plan.OPT_IN_BYTES)
+
+
+def array_at(context, builder, ty, data, length=None):
+    """A 1-D C array value of Numba type ``ty`` over memory at ``data``: ``length`` items (an
+    intp value), or ``ty.length`` for a ``FixedArray``."""
+    return _lower.array_at(context, builder, ty, data, length)
+
+
 def planned_storage(context, kind: str, specialization: Specialization | None = None, count: int = 1,
                     nbytes: int = 0, align: int = 16, what: str | None = None) -> str:
     return _lower.planned_storage(context, kind, specialization, count, nbytes, align, what)
@@ -181,7 +192,7 @@ __all__ = [
     "ADDRSPACE_LOCAL", "ADDRSPACE_SHARED", "ENABLE_CUDASIM",
     "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
     "HostSpecialization", "NoOverload", "PlannedCall", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
-    "class_spec", "cxx_name", "dtype_of", "emit_call", "emit_construct", "emit_planned_storage", "planned_storage", "emit_temp_storage", "is_supported_scalar",
+    "class_spec", "cxx_name", "dtype_of", "SHARED_OPT_IN_BYTES", "array_at", "emit_call", "emit_construct", "emit_planned_storage", "planned_storage", "emit_temp_storage", "is_supported_scalar",
     "load_value", "lowering_registry", "numba_type_of_dtype", "planned", "register_model", "resolve_method", "specialize",
     "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
     "ValueObjectType", "value_object_type", "emit_value_object", "Decomposer", "DecomposerType",

@@ -118,24 +118,23 @@ def typeof(value):
     """The Numba type a compiled kernel would give ``value``."""
     a = unwrap(value)  # a global array, an allocated ThreadData: the array
     if type(a) in (int, bool, str):  # a literal: made once per value
-        key = (type(a), a)
-        ty = _LITERAL_TYPES.get(key)
-        if ty is None:
-            if len(_LITERAL_TYPES) > 4096:
-                _LITERAL_TYPES.clear()
-            ty = _LITERAL_TYPES[key] = _typeof(a)
-        return ty
+        return _cached(_LITERAL_TYPES, (type(a), a), a)
     if not isinstance(a, np.ndarray):
         return _typeof(value)
     space = getattr(a, "space", None)
     f = a.flags
     key = (type(a), a.dtype, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned, space,
            getattr(a, "alignment", None), getattr(a, "numba_dtype", None), space and len(a))
-    ty = _ARRAY_TYPES.get(key)
+    return _cached(_ARRAY_TYPES, key, a)
+
+
+def _cached(cache: dict, key, value):
+    """``_typeof(value)``, remembered under ``key`` (a bounded cache: cleared past 4096 entries)."""
+    ty = cache.get(key)
     if ty is None:
-        if len(_ARRAY_TYPES) > 4096:
-            _ARRAY_TYPES.clear()
-        ty = _ARRAY_TYPES[key] = _typeof(a)
+        if len(cache) > 4096:
+            cache.clear()
+        ty = cache[key] = _typeof(value)
     return ty
 
 

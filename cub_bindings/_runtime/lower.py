@@ -66,14 +66,21 @@ def _trap(builder):
     builder.call(fn, [])
 
 
-def _array_view(context, builder, ty, data, length_ptr):
-    """A 1-D C array of ``ty`` over a C++ array: its data and the address of its int length."""
-    n = builder.sext(builder.load(builder.bitcast(length_ptr, _i32.as_pointer())), context.get_value_type(types.intp))
+def array_at(context, builder, ty, data, length=None):
+    """A 1-D C array value of Numba type ``ty`` over memory at ``data`` (any pointer): ``length``
+    items (an intp value; default: ``ty.length``, for a type that knows it)."""
+    n = length if length is not None else context.get_constant(types.intp, ty.length)
     itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(ty.dtype)))
     arr = context.make_array(ty)(context, builder)
     populate_array(arr, data=builder.bitcast(data, arr.data.type), shape=[n], strides=[itemsize],
                    itemsize=itemsize, meminfo=None)
     return arr._getvalue()
+
+
+def _array_view(context, builder, ty, data, length_ptr):
+    """A 1-D C array of ``ty`` over a C++ array: its data and the address of its int length."""
+    n = builder.sext(builder.load(builder.bitcast(length_ptr, _i32.as_pointer())), context.get_value_type(types.intp))
+    return array_at(context, builder, ty, data, n)
 
 
 def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:

@@ -371,28 +371,29 @@ def _callee_name(ty) -> str:
         name = shorter
 
 
-def _lowering_fndesc():
-    """The function descriptor of the function Numba is lowering now, or None."""
+def _lowering_frames():
+    """(frame, its ``Lower``) for each frame of Numba's lowering on the stack, innermost first."""
     from numba.cuda.lowering import Lower
 
     f = sys._getframe(1)
     while f is not None:
         slf = f.f_locals.get("self")
         if isinstance(slf, Lower):
-            return slf.fndesc
+            yield f, slf
         f = f.f_back
-    return None
+
+
+def _lowering_fndesc():
+    """The function descriptor of the function Numba is lowering now, or None."""
+    return next((slf.fndesc for _, slf in _lowering_frames()), None)
 
 
 def lowering_site() -> Site | None:
     """The call Numba is lowering now (from the lowering frame on the stack), or None."""
     from numba.cuda.core import ir
-    from numba.cuda.lowering import Lower
 
-    f = sys._getframe(1)
-    while f is not None:
-        slf = f.f_locals.get("self")
-        if f.f_code.co_name == "lower_inst" and isinstance(slf, Lower):
+    for f, slf in _lowering_frames():
+        if f.f_code.co_name == "lower_inst":
             inst = f.f_locals.get("inst")
             loc = getattr(inst, "loc", None)
             what = slf.fndesc.qualname
@@ -405,7 +406,6 @@ def lowering_site() -> Site | None:
             except Exception:
                 where = f'File "{loc.filename}", line {loc.line}'
             return Site(what, where, getattr(loc, "line", 0) or 0)
-        f = f.f_back
     return None
 
 
