@@ -255,7 +255,7 @@ def _new_table(owner):
                            pipeline_class=owner._compiler.pipeline_class)
     table._launch_config_is_specialized = True  # never routed again by launch configuration
     table._coop_table_of = owner
-    table._coop_sigs = set()
+    table._coop_sigs = {}  # argument type codes -> what the table launches for them
     return table
 
 
@@ -277,11 +277,35 @@ def _register(owner, args, kernel, cfg):
         table = routes.tables[key] = _new_table(owner)
     sig = tuple(owner.typeof_pyval(a)._code for a in args)
     if sig not in table._coop_sigs:
-        table._insert(list(sig), kernel, cuda=True)
-        table._coop_sigs.add(sig)
+        launcher = table._coop_sigs[sig] = _launcher(kernel)  # the C-level table holds no reference
+        table._insert(list(sig), launcher, cuda=True)
     root = cfg.dispatcher
     if "call" not in root.__dict__:
         root.call = MethodType(_routed_call, root)
+
+
+def _launcher(kernel):
+    """What a table launches for ``kernel``: the kernel itself, or (when its arguments need
+    no conversion but the literal / shaped types' plain ones) a twin typed with the plain
+    types and without coop's argument extension, which would run for every argument of
+    every launch. A table is found by the values, so the twin is only launched with the
+    values (literals, shapes) the kernel was compiled for. It shares the kernel's code
+    library (its cubin, its shared-memory plan)."""
+    from numba.core.typing import signature
+
+    from coop._traits import KernelTraitsType
+
+    if not any(e is _LITERAL_ARGS for e in kernel.extensions):
+        return kernel
+    tys = kernel.signature.args
+    if any(isinstance(t, KernelTraitsType) for t in tys):  # passed as nothing: the extension's job
+        return kernel
+    twin = object.__new__(type(kernel))
+    twin.__dict__.update(kernel.__dict__)
+    twin.signature = signature(kernel.signature.return_type, *[_LITERAL_ARGS.plain(t) for t in tys])
+    twin.extensions = [e for e in kernel.extensions if e is not _LITERAL_ARGS]
+    twin._coop_twin_of = kernel
+    return twin
 
 
 def _routed_call(self, args, launch_config):
@@ -454,6 +478,13 @@ class _LiteralArgs:
             entry = (ty, types.unliteral(ty) if isinstance(ty, types.Literal) else ty, None)
         self._by_type[id(ty)] = entry
         return entry
+
+    def plain(self, ty):
+        """The type a value of ``ty`` is passed as (not for kernel-traits types)."""
+        entry = self._by_type.get(id(ty))
+        if entry is None or entry[0] is not ty:
+            entry = self._entry(ty)
+        return entry[1]
 
     def prepare_args(self, ty, val, **kws):
         entry = self._by_type.get(id(ty))

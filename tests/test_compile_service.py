@@ -51,6 +51,21 @@ def test_key_covers_arch_and_source(cache):
     assert not b.from_cache and not c.from_cache
 
 
+def test_key_covers_every_compile_option(cache, monkeypatch):
+    """An option change (a macro's value here) is a new entry, not the old LTOIR."""
+    a = svc.compile_shims(SHIM, cache=cache)
+    values = svc._option_values
+    monkeypatch.setattr(svc, "_option_values", lambda arch: {**values(arch), "define_macro": [
+        ("_CCCL_META_UNROLL_LIMIT", "10"), ("CUB_COOP_TEST_MACRO", "1")]})
+    b = svc.compile_shims(SHIM, cache=cache)
+    assert a.key != b.key and not b.from_cache
+
+
+def test_shims_compile_with_nvccs_type_list_unroll_limit(cache):
+    """libcu++'s type-list fold step is nvcc's 10 (16 under NVRTC by default: 1 s more per compile)."""
+    svc.compile_shims(SHIM + "\nstatic_assert(_CCCL_META_UNROLL_LIMIT == 10, \"unroll limit\");\n", cache=cache)
+
+
 def test_corrupt_entry_is_detected_and_rebuilt(cache):
     r = svc.compile_shims(SHIM, [TS], cache=cache)
     path = cache.path(r.key)

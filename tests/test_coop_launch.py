@@ -48,6 +48,7 @@ class Launch:
     grid: tuple
     block: tuple
     types: tuple  # the argument types after the kernel's extensions: what is marshalled
+    launched: object = None  # the object whose launch ran (a per-value table's twin of ``kernel``)
 
 
 @dataclass
@@ -91,7 +92,9 @@ def fake_gpu(link: bool = False):
             for ext in reversed(self.extensions):  # as _Kernel._prepare_args
                 ty, val = ext.prepare_args(ty, val, stream=stream, retr=[])
             tys.append(ty)
-        rec.launches.append(Launch(self, griddim, blockdim, tuple(tys)))
+        # a per-value table launches a twin of the kernel typed with the plain types: the
+        # same compiled kernel (coop._launch._launcher)
+        rec.launches.append(Launch(self.__dict__.get("_coop_twin_of", self), griddim, blockdim, tuple(tys), self))
 
     patches = [
         (nd, "compile_cuda", counting_compile_cuda),
@@ -299,6 +302,24 @@ def test_grid_sensitivity_found_after_block_keying_drops_the_block_keyed_kernels
     assert gpu.last.kernel is not first and len(gpu.typed) == typed + 1
 
 
+@pytest.mark.parametrize("pyfunc, args", [(k_ipt_arg, (A, B, 4)), (k_shaped, (A, np.zeros(8, np.int32)))],
+                         ids=["literal", "shaped"])
+def test_a_relaunch_runs_no_argument_extension(gpu, pyfunc, args):
+    """A per-value table launches a twin of the kernel typed with the plain types: the same
+    code library, and coop's extension no longer runs for every argument of every launch."""
+    k = cuda.jit(pyfunc)
+    k[4, 128](*args)
+    first = gpu.last.launched
+    assert _launch._LITERAL_ARGS in first.extensions  # the first launch: the kernel itself
+    k[5, 128](*args)
+    twin = gpu.last.launched
+    assert twin is not first and gpu.last.kernel is first and twin._codelibrary is first._codelibrary
+    assert _launch._LITERAL_ARGS not in twin.extensions
+    assert twin.argument_types == gpu.last.types and not any(isinstance(t, types.Literal) for t in twin.argument_types)
+    k[6, 128](*args)
+    assert gpu.last.launched is twin
+
+
 def test_plain_kernels_are_untouched(gpu):
     k = cuda.jit(k_plain)
     k[4, 128](A, B, 4)
@@ -418,6 +439,15 @@ def test_fingerprint_follows_the_sources(tmp_path):
     (tmp_path / "pkg" / "sub" / "b.py").write_text("y = 22\n")
     assert kernel_cache._source_stamp(str(tmp_path / "pkg")) != before
     assert len(kernel_cache.fingerprint()) == 64
+
+
+def test_the_fingerprint_is_taken_when_coop_is_imported():
+    """A cached kernel's first launch does not walk cub-coop's sources: the stamp of the
+    code this process imported is taken with the import."""
+    code = ("import coop\nfrom cub_bindings._runtime import kernel_cache\n"
+            "print(kernel_cache.fingerprint.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=TESTS.parent)
+    assert out.stdout.strip() == "1"
 
 
 def test_a_library_with_other_linking_files_is_still_refused(gpu):

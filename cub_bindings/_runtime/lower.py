@@ -20,6 +20,10 @@ if not ENABLE_CUDASIM:  # 32-bit shared pointers; cache=True for shim-linked ker
     from cub_bindings._runtime import datalayout, kernel_cache, launch  # noqa: F401
 
     datalayout.apply()
+    # the cache fingerprint (cub-coop's source stamps, the CUB version, the data layout) is
+    # taken now, once: it describes the code this process imported, and a first launch of a
+    # cached kernel does not pay for it
+    kernel_cache.fingerprint()
 
 _i8p = ir.IntType(8).as_pointer()
 _i32 = ir.IntType(32)

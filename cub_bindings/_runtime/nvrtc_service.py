@@ -142,14 +142,24 @@ def toolchain_id() -> str:
     return f"cub={cub};nvrtc={major}.{minor}"
 
 
-def _options(arch: str):
-    from cuda.core import ProgramOptions
-
+def _option_values(arch: str) -> dict:
+    """``ProgramOptions``' arguments: the compile and its cache key read the same values."""
     # link_time_optimization is required: without -dlto, compile("ltoir") returns 0 bytes.
     # device_as_default_execution_space (-default-device): NVRTC 13.0 rejects CUB 3.5's
     # unannotated lambdas (WarpReduceBatched) as host code in JIT mode.
-    return ProgramOptions(arch=arch, std="c++17", include_path=list(include_dirs()), link_time_optimization=True,
-                          device_as_default_execution_space=True)
+    # _CCCL_META_UNROLL_LIMIT=10: the value libcu++ picks for nvcc (it picks 16 for every
+    # other compiler, NVRTC included). It only sets how many types libcu++'s type-list folds
+    # take per step (<cuda/std/__type_traits/type_list.h>); preprocessing those folds' 17
+    # specializations at 16 took NVRTC 1.0 s of a 1.9 s load+scan+store compile, at 10 0.06 s
+    # (docs/performance.md). The same headers compile as nvcc compiles them.
+    return dict(arch=arch, std="c++17", include_path=list(include_dirs()), link_time_optimization=True,
+                device_as_default_execution_space=True, define_macro=[("_CCCL_META_UNROLL_LIMIT", "10")])
+
+
+def _options(arch: str):
+    from cuda.core import ProgramOptions
+
+    return ProgramOptions(**_option_values(arch))
 
 
 def compile_shims(
@@ -158,7 +168,7 @@ def compile_shims(
     """LTOIR for ``source`` and the (size, alignment) of each of ``layout_types``."""
     global _count
     layout_types = tuple(dict.fromkeys(layout_types))
-    options = repr(_options(arch))
+    options = repr(sorted(_option_values(arch).items()))  # every option (ProgramOptions' repr shows only two)
     key = key_digest(source, "\n".join(layout_types), toolchain_id(), arch, options)
     use_cache = os.environ.get("CUB_COOP_NO_CACHE") != "1"
     cache = cache if cache is not None else DiskCache()
