@@ -66,7 +66,7 @@ def nvcc_defines() -> list[str]:
 def block_reduce(d_in, d_out):
     """One tile per block: vectorized load, BlockReduce::Sum, one partial per block."""
     items = coop.local.array(REDUCE_ITEMS, np.int32)
-    coop.block.load(d_in[cuda.blockIdx.x * (REDUCE_THREADS * REDUCE_ITEMS):], items,
+    coop.block.load(d_in, items, offset=cuda.blockIdx.x * (REDUCE_THREADS * REDUCE_ITEMS),
                     algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
     total = coop.block.sum(items)
     if cuda.threadIdx.x == 0:
@@ -77,9 +77,9 @@ def block_exchange(d_in, d_out):
     """One tile per block: striped load, BlockExchange::StripedToBlocked, blocked (direct) store."""
     offset = cuda.blockIdx.x * (EXCHANGE_THREADS * EXCHANGE_ITEMS)
     items = coop.local.array(EXCHANGE_ITEMS, np.int32)
-    coop.block.load(d_in[offset:], items, algorithm=coop.BlockLoadAlgorithm.STRIPED)
+    coop.block.load(d_in, items, offset=offset, algorithm=coop.BlockLoadAlgorithm.STRIPED)
     coop.block.exchange(items, block_exchange_type=coop.BlockExchangeType.StripedToBlocked)
-    coop.block.store(d_out[offset:], items, algorithm=coop.BlockStoreAlgorithm.DIRECT)
+    coop.block.store(d_out, items, offset=offset, algorithm=coop.BlockStoreAlgorithm.DIRECT)
 
 
 def block_radix_sort(d_in, d_out):
@@ -87,9 +87,9 @@ def block_radix_sort(d_in, d_out):
     (4-bit digits), striped store."""
     offset = cuda.blockIdx.x * (RADIX_THREADS * RADIX_ITEMS)
     keys = coop.local.array(RADIX_ITEMS, np.uint32)
-    coop.block.load(d_in[offset:], keys, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
+    coop.block.load(d_in, keys, offset=offset, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
     coop.block.radix_sort_keys(keys, blocked_to_striped=True)
-    coop.block.store(d_out[offset:], keys, algorithm=coop.BlockStoreAlgorithm.STRIPED)
+    coop.block.store(d_out, keys, offset=offset, algorithm=coop.BlockStoreAlgorithm.STRIPED)
 
 
 def block_merge_sort(d_in, d_out):
@@ -97,9 +97,9 @@ def block_merge_sort(d_in, d_out):
     warp-transpose store."""
     offset = cuda.blockIdx.x * (MERGE_THREADS * MERGE_ITEMS)
     keys = coop.local.array(MERGE_ITEMS, np.int32)
-    coop.block.load(d_in[offset:], keys, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
+    coop.block.load(d_in, keys, offset=offset, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
     coop.block.merge_sort_keys(keys, compare_op="<")
-    coop.block.store(d_out[offset:], keys, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE)
+    coop.block.store(d_out, keys, offset=offset, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE)
 
 
 def block_histogram(d_in, d_hist, n):
@@ -114,7 +114,7 @@ def block_histogram(d_in, d_hist, n):
     tiles = n // tile
     t = cuda.blockIdx.x
     while t < tiles:
-        coop.block.load(d_in[t * tile:], samples, algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
+        coop.block.load(d_in, samples, offset=t * tile, algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
         histo.composite(samples)
         t += cuda.gridDim.x
     cuda.syncthreads()
@@ -129,16 +129,16 @@ def block_run_length_decode(d_values, d_lengths, d_block_offsets, d_out):
     base = cuda.blockIdx.x * (RLD_THREADS * RLD_RUNS)
     values = coop.local.array(RLD_RUNS, np.int32)
     lengths = coop.local.array(RLD_RUNS, np.uint32)
-    coop.block.load(d_values[base:], values, algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
-    coop.block.load(d_lengths[base:], lengths, algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
+    coop.block.load(d_values, values, offset=base, algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
+    coop.block.load(d_lengths, lengths, offset=base, algorithm=coop.BlockLoadAlgorithm.VECTORIZE)
     total = coop.local.array(1, np.uint32)
     rld = coop.block.run_length(values, lengths, RLD_RUNS, RLD_DECODED, total)
     decoded = coop.local.array(RLD_DECODED, np.int32)
-    out = d_out[d_block_offsets[cuda.blockIdx.x]:]
+    out = d_block_offsets[cuda.blockIdx.x]
     window = np.uint32(0)
     while window < total[0]:
         rld.decode(decoded, window)
-        coop.block.store(out[window:], decoded, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE,
+        coop.block.store(d_out, decoded, offset=out + window, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE,
                          valid_items=total[0] - window)
         cuda.syncthreads()  # the store's shared memory is reused by the next window
         window = np.uint32(window + RLD_THREADS * RLD_DECODED)
@@ -149,7 +149,7 @@ def warp_reduce(d_in, d_out):
     lane's items, lane 0 writes the warp's sum."""
     warp = cuda.blockIdx.x * (WARP_THREADS_PER_BLOCK // 32) + cuda.threadIdx.x // 32
     items = coop.local.array(WARP_REDUCE_ITEMS, np.int32)
-    coop.warp.load(d_in[warp * (32 * WARP_REDUCE_ITEMS):], items, algorithm=coop.WarpLoadAlgorithm.STRIPED)
+    coop.warp.load(d_in, items, offset=warp * (32 * WARP_REDUCE_ITEMS), algorithm=coop.WarpLoadAlgorithm.STRIPED)
     total = coop.warp.sum(items)
     if cuda.threadIdx.x % 32 == 0:
         d_out[warp] = total
@@ -160,13 +160,13 @@ def warp_scan(d_in, d_out):
     the lane's own running sum, WarpScan::ExclusiveSum of the lanes' totals, transpose store."""
     offset = (cuda.blockIdx.x * (WARP_THREADS_PER_BLOCK // 32) + cuda.threadIdx.x // 32) * (32 * WARP_SCAN_ITEMS)
     items = coop.local.array(WARP_SCAN_ITEMS, np.int32)
-    coop.warp.load(d_in[offset:], items, algorithm=coop.WarpLoadAlgorithm.TRANSPOSE)
+    coop.warp.load(d_in, items, offset=offset, algorithm=coop.WarpLoadAlgorithm.TRANSPOSE)
     for i in range(1, WARP_SCAN_ITEMS):
         items[i] += items[i - 1]
     prefix = coop.warp.exclusive_sum(items[WARP_SCAN_ITEMS - 1])
     for i in range(WARP_SCAN_ITEMS):
         items[i] += prefix
-    coop.warp.store(d_out[offset:], items, algorithm=coop.WarpStoreAlgorithm.TRANSPOSE)
+    coop.warp.store(d_out, items, offset=offset, algorithm=coop.WarpStoreAlgorithm.TRANSPOSE)
 
 
 # --------------------------------------------------------------------------- the families: inputs, launch, check

@@ -8,7 +8,7 @@ from numba.cuda import types
 from cub_bindings import functional as F
 
 from coop._decl import REQUIRED, Arg, Const, CubCall, Functor, Param
-from coop._kinds import BlockDims, Count, DType, TempStorageArg, Value, WarpThreads, is_user_type
+from coop._kinds import BlockDims, Count, DType, Offset, TempStorageArg, Value, WarpThreads, is_user_type
 
 DTYPE = Param("dtype", DType("T"), REQUIRED, host_only=True, doc="the item dtype")
 DIMS = Param("threads_per_block", BlockDims(), doc="block shape; inferred from the launch when omitted")
@@ -17,6 +17,8 @@ TEMP = Param("temp_storage", TempStorageArg(), doc="shared memory for CUB's Temp
 WARP = Param("threads_in_warp", WarpThreads(), 32, doc="logical warp size")
 VALID = Param("valid_items", Value("int", minimum=0),
               doc="the number of valid items (a partial tile, or the first threads/lanes); CUB's name")
+OFFSET = Param("offset", Offset(),
+               doc="items from the array's start where the tile begins (C++'s d + offset; in place of a slice d[offset:])")
 #: the earlier API's spellings of valid_items, kept as documented aliases
 VALID_ALIASES = {"num_valid_items": "valid_items", "num_valid": "valid_items"}
 #: block primitives: the earlier API's ``dim=`` and the valid_items spellings
@@ -91,7 +93,7 @@ def initial_source(c, name, kind, functor, what):
 
 def load_call(c, it: str, items: str, valid: str) -> CubCall:
     """``Load(it, items[, valid[, oob_default]])`` with CUB's parameter names (block and warp differ)."""
-    args = {it: Arg("src"), items: Arg("dst")}
+    args = {it: Arg("src", "offset" if c.has("offset") else None), items: Arg("dst")}
     if c.has("valid_items"):
         args[valid] = Arg("valid_items")
         if c.has("oob_default"):
@@ -102,7 +104,7 @@ def load_call(c, it: str, items: str, valid: str) -> CubCall:
 
 
 def store_call(c, it: str, items: str, valid: str) -> CubCall:
-    args = {it: Arg("dst"), items: Arg("src")}
+    args = {it: Arg("dst", "offset" if c.has("offset") else None), items: Arg("src")}
     if c.has("valid_items"):
         args[valid] = Arg("valid_items")
     return CubCall("Store", args, returns=None)

@@ -47,9 +47,12 @@ class Param:
 
 @dataclass(frozen=True)
 class Arg:
-    """The coop argument ``name`` passed to a CUB parameter."""
+    """The coop argument ``name`` passed to a CUB parameter; ``offset``: the coop argument
+    whose value (an element count) is added to that array's start first, as C++ adds to a
+    pointer (no Python slice rules: nothing wraps or clamps)."""
 
     name: str
+    offset: str | None = None
 
 
 @dataclass(frozen=True)

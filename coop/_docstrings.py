@@ -33,6 +33,9 @@ def kernel_signature(prim: Primitive) -> inspect.Signature:
             q = q.replace(default=None)
         ok = ok and q.default is _P.empty
         fixed.append(q)
+    for p in prim.params:  # kernel parameters outside the positional order: keyword-only
+        if p.name not in seen and not p.host_only and getattr(p.kind, "kernel", True):
+            fixed.append(_P(p.name, _P.KEYWORD_ONLY, default=_default(p)))
     return inspect.Signature(fixed)
 
 

@@ -342,6 +342,25 @@ class Value(Kind):
         return target, v
 
 
+class Offset(Kind):
+    """An element offset into a global array (``offset=`` of loads and stores): any integer
+    type, kept 64-bit; a constant must not be negative."""
+
+    doc = ("an integer count of items added to the array's start, as C++ adds to a pointer (d + offset): "
+           "no Python slice rules (a negative value does not wrap, a large one does not clamp)")
+
+    def check(self, c, p, ty):
+        if not isinstance(ty, types.Integer) or isinstance(ty, types.Boolean):
+            c.fail(p.name, f"must be an integer, got {types.unliteral(ty)}",
+                   "an integer count of items, e.g. cuda.blockIdx.x * tile")
+        v = _literal(ty)
+        if v is not None and v < 0:
+            c.fail(p.name, f"must not be negative, got {v}", "0 or more items from the array's start")
+
+    def cub_type(self, c, p, ty):
+        return types.int64
+
+
 # --------------------------------------------------------------------------- compile-time values
 
 

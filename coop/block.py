@@ -13,7 +13,7 @@ from cub_bindings import functional as F
 
 import numpy as np
 
-from coop._common import (BLOCK_ALIASES, DIMS, DTYPE, IPT, TEMP, VALID, block_class, initial_source, load_call,
+from coop._common import (BLOCK_ALIASES, DIMS, DTYPE, IPT, OFFSET, TEMP, VALID, block_class, initial_source, load_call,
                           check_sum, op_source, store_call)
 from coop._kinds import (Callback, CallbackFunction, Choice, Count, Counters, DType, Enum, Flag, GlobalArray,
                          IndexArray, Items, Operator, Output, Ref, Value)
@@ -36,11 +36,12 @@ def _load_build(c):
 
 load = PrimitiveFunction(Primitive(
     "block", "load",
-    """Load a tile of ``items_per_thread * threads`` items from ``src`` into each thread's ``dst``
-    (CUB BlockLoad). ``valid_items`` guards a partial tile; ``oob_default`` fills the rest.""",
+    """Load a tile of ``items_per_thread * threads`` items from ``src`` (from ``src[offset]`` on) into
+    each thread's ``dst`` (CUB BlockLoad). ``valid_items`` guards a partial tile; ``oob_default``
+    fills the rest.""",
     params=(Param("src", GlobalArray(), REQUIRED), Param("dst", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(BlockLoadAlgorithm), BlockLoadAlgorithm.DIRECT),
-            VALID, Param("oob_default", Value()), TEMP, DIMS, DTYPE),
+            VALID, Param("oob_default", Value()), TEMP, DIMS, OFFSET, DTYPE),
     kernel_order=("src", "dst", "items_per_thread", "algorithm", "valid_items", "oob_default", "temp_storage",
                   "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
@@ -54,11 +55,11 @@ def _store_build(c):
 
 store = PrimitiveFunction(Primitive(
     "block", "store",
-    """Store each thread's ``src`` items to a tile of ``dst`` (CUB BlockStore); ``valid_items``
-    guards a partial tile.""",
+    """Store each thread's ``src`` items to a tile of ``dst`` (from ``dst[offset]`` on) (CUB
+    BlockStore); ``valid_items`` guards a partial tile.""",
     params=(Param("dst", GlobalArray(), REQUIRED), Param("src", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(BlockStoreAlgorithm), BlockStoreAlgorithm.DIRECT),
-            VALID, TEMP, DIMS, DTYPE),
+            VALID, TEMP, DIMS, OFFSET, DTYPE),
     kernel_order=("dst", "src", "items_per_thread", "algorithm", "valid_items", "temp_storage", "threads_per_block"),
     host_order=("dtype", "threads_per_block", "items_per_thread", "algorithm"),
     template=lambda c: _block(c, "BlockStore", ItemsPerThread=c.ipt, Algorithm=cub_member(c.value("algorithm"))),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from coop._docstrings import fmt_default, host_signature, parameter_rows
+from coop._docstrings import fmt_default, host_signature, kernel_signature, parameter_rows
 
 def _cell(s: str) -> str:
     return " ".join(str(s).split()).replace("|", "\\|")
@@ -25,7 +25,10 @@ def markdown(primitives) -> str:
         out.append("")
         out.append(" ".join(textwrap.dedent(prim.doc).split()))
         out.append("")
-        out.append(f"- kernel: `{prim.qualname}({', '.join(prim.kernel_order)})`")
+        sig = kernel_signature(prim).parameters.values()
+        keyword = [q.name for q in sig if q.kind is q.KEYWORD_ONLY]
+        names = [*prim.kernel_order, *(["*", *keyword] if keyword else [])]
+        out.append(f"- kernel: `{prim.qualname}({', '.join(names)})`")
         out.append(f"- two-phase: `{prim.qualname}({host_signature(prim)})`")
         if prim.aliases:
             out.append("- aliases: " + ", ".join(f"`{a}` = `{n}`" for a, n in sorted(prim.aliases.items())))

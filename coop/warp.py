@@ -18,7 +18,7 @@ from numba.cuda import types
 
 from cub_bindings.extending import dtype_of, numba_type_of_dtype
 
-from coop._common import (DTYPE, IPT, TEMP, VALID, VALID_LANES, WARP, WARP_ALIASES, initial_source, load_call,
+from coop._common import (DTYPE, IPT, OFFSET, TEMP, VALID, VALID_LANES, WARP, WARP_ALIASES, initial_source, load_call,
                           check_sum, op_source, store_call)
 from coop._kinds import (Choice, Count, Enum, Flag, GlobalArray, IndexArray, Items, Kind, Operator, Output,
                          Ref, Value, is_array)
@@ -36,11 +36,11 @@ def _load_build(c):
 
 load = PrimitiveFunction(Primitive(
     "warp", "load",
-    """Load ``items_per_thread * threads_in_warp`` items from ``src`` into each lane's ``dst``
-    (CUB WarpLoad); ``valid_items``/``oob_default`` for a partial tile.""",
+    """Load ``items_per_thread * threads_in_warp`` items from ``src`` (from ``src[offset]`` on)
+    into each lane's ``dst`` (CUB WarpLoad); ``valid_items``/``oob_default`` for a partial tile.""",
     params=(Param("src", GlobalArray(), REQUIRED), Param("dst", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(WarpLoadAlgorithm), WarpLoadAlgorithm.DIRECT), WARP,
-            VALID, Param("oob_default", Value()), TEMP, DTYPE),
+            VALID, Param("oob_default", Value()), TEMP, OFFSET, DTYPE),
     kernel_order=("src", "dst", "items_per_thread", "algorithm", "threads_in_warp", "valid_items", "oob_default",
                   "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "algorithm"),
@@ -56,10 +56,11 @@ def _store_build(c):
 
 store = PrimitiveFunction(Primitive(
     "warp", "store",
-    """Store each lane's ``src`` items to ``dst`` (CUB WarpStore); ``valid_items`` for a partial tile.""",
+    """Store each lane's ``src`` items to ``dst`` (from ``dst[offset]`` on) (CUB WarpStore);
+    ``valid_items`` for a partial tile.""",
     params=(Param("dst", GlobalArray(), REQUIRED), Param("src", Output(), REQUIRED), IPT,
             Param("algorithm", Enum(WarpStoreAlgorithm), WarpStoreAlgorithm.DIRECT), WARP,
-            VALID, TEMP, DTYPE),
+            VALID, TEMP, OFFSET, DTYPE),
     kernel_order=("dst", "src", "items_per_thread", "algorithm", "threads_in_warp", "valid_items", "temp_storage"),
     host_order=("dtype", "items_per_thread", "threads_in_warp", "algorithm"),
     template=lambda c: ("WarpStore", {"T": c.dtype(), "ITEMS_PER_THREAD": c.ipt,

@@ -21,18 +21,18 @@ def scan_tiles(d_in, d_out, items_per_thread):
     t = cuda.blockIdx.x
     while t < full_tiles:
         offset = t * tile
-        coop.block.load(d_in[offset:], items, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
+        coop.block.load(d_in, items, offset=offset, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE)
         coop.block.exclusive_sum(items, items, algorithm=coop.BlockScanAlgorithm.WARP_SCANS)
-        coop.block.store(d_out[offset:], items, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE)
+        coop.block.store(d_out, items, offset=offset, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE)
         cuda.syncthreads()  # the scan's shared memory is reused by the next tile
         t += cuda.gridDim.x
     rest = d_in.size - full_tiles * tile
     if rest > 0 and cuda.blockIdx.x == full_tiles % cuda.gridDim.x:  # a partial last tile
         offset = full_tiles * tile
-        coop.block.load(d_in[offset:], items, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE,
+        coop.block.load(d_in, items, offset=offset, algorithm=coop.BlockLoadAlgorithm.WARP_TRANSPOSE,
                         num_valid_items=rest, oob_default=0)
         coop.block.exclusive_sum(items, items, algorithm=coop.BlockScanAlgorithm.WARP_SCANS)
-        coop.block.store(d_out[offset:], items, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE,
+        coop.block.store(d_out, items, offset=offset, algorithm=coop.BlockStoreAlgorithm.WARP_TRANSPOSE,
                          num_valid_items=rest)
 
 

@@ -128,18 +128,18 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         start_carry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
-            coop.block.load(u[ch, start:], u_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-            coop.block.load(delta[ch, start:], dt_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
+            coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
+            coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
             skip_output(out, u_t, D[d])
             for n in range(N):
-                coop.block.load(B[b, n, start:], b_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-                coop.block.load(C[b, n, start:], c_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
+                coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
+                coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
                 make_steps(steps, dt_t, b_t, u_t, A[d, n])
                 coop.block.inclusive_scan(steps, steps, ssm_scan_op, algorithm="warp_scans",
                                           block_prefix_callback_op=coop.StatefulOp(running_prefix,
                                                                                    carry[2 * n:2 * n + 2]))
                 add_output(out, steps, c_t)
-            coop.block.store(y[ch, start:], out, valid_items=valid, algorithm="warp_transpose")
+            coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose")
 
     @cuda.jit
     def temp_storage(u, delta, A, B, C, D, y):
@@ -158,22 +158,22 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         start_carry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
-            coop.block.load(u[ch, start:], u_t, valid_items=valid, oob_default=0.0, algorithm="warp_transpose",
+            coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose",
                             temp_storage=temp)
-            coop.block.load(delta[ch, start:], dt_t, valid_items=valid, oob_default=0.0,
+            coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
                             algorithm="warp_transpose", temp_storage=temp)
             skip_output(out, u_t, D[d])
             for n in range(N):
-                coop.block.load(B[b, n, start:], b_t, valid_items=valid, oob_default=0.0,
+                coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
-                coop.block.load(C[b, n, start:], c_t, valid_items=valid, oob_default=0.0,
+                coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
                 make_steps(steps, dt_t, b_t, u_t, A[d, n])
                 coop.block.inclusive_scan(steps, steps, ssm_scan_op, algorithm="warp_scans", temp_storage=temp,
                                           block_prefix_callback_op=coop.StatefulOp(running_prefix,
                                                                                    carry[2 * n:2 * n + 2]))
                 add_output(out, steps, c_t)
-            coop.block.store(y[ch, start:], out, valid_items=valid, algorithm="warp_transpose", temp_storage=temp)
+            coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose", temp_storage=temp)
 
     @cuda.jit
     def traits(u, delta, A, B, C, D, y, t):
@@ -191,16 +191,16 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         start_carry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
-            t.load(u[ch, start:], u_t, valid_items=valid, oob_default=0.0)
-            t.load(delta[ch, start:], dt_t, valid_items=valid, oob_default=0.0)
+            t.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0)
+            t.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0)
             skip_output(out, u_t, D[d])
             for n in range(N):
-                t.load(B[b, n, start:], b_t, valid_items=valid, oob_default=0.0)
-                t.load(C[b, n, start:], c_t, valid_items=valid, oob_default=0.0)
+                t.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0)
+                t.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0)
                 make_steps(steps, dt_t, b_t, u_t, A[d, n])
                 t.scan(steps, steps, block_prefix_callback_op=coop.StatefulOp(running_prefix, carry[2 * n:2 * n + 2]))
                 add_output(out, steps, c_t)
-            t.store(y[ch, start:], out, valid_items=valid)
+            t.store(y[ch], out, offset=start, valid_items=valid)
 
     return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit}
 

@@ -507,6 +507,24 @@ case("load-valid-items-float", "coop.block.load", "valid_items", "must be an int
         coop.block.load(d_in, items, valid_items=2.5)  # <- error
     """)
 
+case("load-negative-offset", "coop.block.load", "offset", "must not be negative, got -4", """
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        coop.block.load(d_in, items, offset=-4)  # <- error
+    """)
+
+case("store-offset-float", "coop.block.store", "offset", "must be an integer, got float64", """
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        coop.block.store(d_out, items, offset=cuda.blockIdx.x * 2.0)  # <- error
+    """)
+
+case("warp-load-offset-bool", "coop.warp.load", "offset", "must be an integer, got bool", """
+    def kernel(d_in, d_out):
+        items = coop.local.array(4, d_in.dtype)
+        coop.warp.load(d_in, items, offset=True)  # <- error
+    """)
+
 case("load-source-scalar", "coop.block.load", "src", "must be an array", """
     def kernel(d_in, d_out):
         items = coop.local.array(4, d_in.dtype)

@@ -240,3 +240,20 @@ def test_one_call_site_with_other_argument_types():
     np.testing.assert_array_equal(o2, np.arange(1, 2 * nt + 1))
     np.testing.assert_array_equal(o4, 2 * np.arange(1, 4 * nt + 1))
     np.testing.assert_array_equal(of, 0.5 * np.arange(1, 3 * nt + 1))
+
+
+def test_an_offset_outside_the_array_is_an_error():
+    """``offset=`` adds to the pointer as in C++: on the GPU an offset past the array (or a
+    negative one, which a slice would wrap) is an out-of-bounds access; here an error."""
+    @cuda.jit
+    def k(d, start):
+        items = coop.local.array(2, np.int32)
+        coop.block.load(d, items, offset=start)  # <- error
+
+    for start, says in ((70, "70 is outside the 64 items of src"), (-3, "must not be negative, got -3")):
+        msg = _raises(k, (1, 32), np.zeros(64, np.int32), start)
+        assert "coop.block.load: argument `offset`" in msg and says in msg
+        assert f"line {line_of(k.py_func, MARK)}" in msg
+    ok = np.zeros(64, np.int32)
+    with pytest.raises(coop.CoopError, match="reaches item 63 of the source array, which has 63 items"):
+        k[1, 32](ok, 1)  # in the array, but the tile runs past its end

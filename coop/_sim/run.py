@@ -131,6 +131,8 @@ def _arguments(c, call, vals, consts, captured, scratch):
             v = vals[src.name] if src.name in vals else consts.get(src.name)
             if src.name not in vals and src.name not in consts:
                 v = c.value(src.name)
+            if src.offset is not None:
+                v = _advanced(c, src, v, vals[src.offset])
         elif isinstance(src, Captured):
             v = captured[src.name]
         elif isinstance(src, Scratch):
@@ -153,6 +155,16 @@ def _arguments(c, call, vals, consts, captured, scratch):
         if op is not None:
             ops[param] = op
     return out, ops
+
+
+def _advanced(c, src, array, offset):
+    """``array`` from element ``offset`` on (a view); an offset outside the array, which the
+    GPU would turn into an out-of-bounds access, is an error."""
+    n, off = len(array), int(offset)
+    if not 0 <= off <= n:
+        c.fail(src.offset, f"{off} is outside the {n} items of {src.name} (on the GPU an out-of-bounds access; "
+               "nothing wraps as a slice would)", f"0..{n}")
+    return array[off:]
 
 
 def _operator(v):
