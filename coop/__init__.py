@@ -20,6 +20,7 @@ from cub_bindings.functional import Decomposer, StatefulFunction, StatefulOp
 from coop import block, enums, local, shared, warp
 from coop._aot import compile, kernel_names  # noqa: A004 (numba-cuda's name)
 from coop._arrays import TempStorage, ThreadData
+from coop._block_dim import Dim3, block_dim
 from coop._errors import CoopError
 from cub_bindings.extending import set_facade_error
 
@@ -32,4 +33,4 @@ from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, Blo
                         BlockShuffleType, WarpExchangeType)
 
 __all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer",
-           "CoopError", "launch_shape", "shaped", "gpu_dataclass", "KernelTraits", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]
+           "CoopError", "launch_shape", "block_dim", "Dim3", "shaped", "gpu_dataclass", "KernelTraits", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

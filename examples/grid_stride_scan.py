@@ -15,7 +15,7 @@ import coop
 
 @cuda.jit
 def scan_tiles(d_in, d_out, items_per_thread):
-    tile = cuda.blockDim.x * items_per_thread
+    tile = coop.block_dim().x * items_per_thread  # a compile-time constant, as a C++ template's tile
     items = coop.local.array(items_per_thread, d_in.dtype)
     full_tiles = d_in.size // tile
     t = cuda.blockIdx.x

@@ -598,6 +598,17 @@ case("load-no-block-shape", "coop.block.load", "threads_per_block", "the block s
         coop.block.load(d_in, items)  # <- error
     """, block=None)
 
+case("block-dim-no-block-shape", "coop.block_dim", None, "the block shape is not known", """
+    def kernel(d_in, d_out):
+        tile = coop.block_dim().x * 4  # <- error
+        d_out[0] = tile
+    """, block=None)
+
+case("block-dim-arguments", "coop.block_dim", None, "takes no arguments, got 1", """
+    def kernel(d_in, d_out):
+        d_out[0] = coop.block_dim(0).x  # <- error
+    """)
+
 case("load-block-shape-mismatch", "coop.block.sum", "threads_per_block", "states a block shape of 256", """
     def kernel(d_in, d_out):
         d_out[0] = coop.block.sum(d_in[cuda.threadIdx.x], threads_per_block=256)  # <- error

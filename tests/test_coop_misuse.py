@@ -95,7 +95,11 @@ def test_signatures_and_help_come_from_the_declarations():
     for prim in all_primitives():
         fn = getattr(getattr(coop, prim.scope), prim.name)
         sig = inspect.signature(fn)
-        assert list(sig.parameters) == list(prim.kernel_order), prim.qualname
+        positional = [n for n, q in sig.parameters.items() if q.kind is not q.KEYWORD_ONLY]
+        assert positional == list(prim.kernel_order), prim.qualname
+        keyword = {n for n, q in sig.parameters.items() if q.kind is q.KEYWORD_ONLY}  # e.g. offset=
+        assert keyword == {p.name for p in prim.params
+                           if p.name not in prim.kernel_order and not p.host_only and p.kind.kernel}, prim.qualname
         for p in prim.params:
             assert p.name in fn.__doc__, (prim.qualname, p.name)
         for m in prim.methods:
