@@ -1,4 +1,4 @@
-"""GPU time of the selective-scan example (examples/selective_scan.py, three coop styles) vs the
+"""GPU time of the selective-scan example (examples/selective_scan.py, its four coop styles) vs the
 same kernel in CUDA C++/CUB (benchmarks/selective_scan_cub.cu, built with nvcc in the same run).
 
     python benchmarks/bench_selective_scan.py [--json out.json]     (on the device machine)
@@ -86,7 +86,7 @@ def main() -> None:
     ref = ss.reference(*small)
     _, y_cpp = cpp(exe, work, small, 1, 1)
     errors = {"cuda_cpp_cub": float(np.max(np.abs(y_cpp - ref) / (1 + np.abs(ref))))}
-    for style in ("traits", "temp_storage", "implicit"):
+    for style in ss.STYLES:
         y = ss.run(style, THREADS, ITEMS, small)
         errors[style] = float(np.max(np.abs(y - ref) / (1 + np.abs(ref))))
     assert all(e < 1e-3 for e in errors.values()), errors

@@ -36,7 +36,7 @@ BENCHMARKS = {
                  ["--log2n", "24", "--reps", "5", "--rounds", "1"]),
     "coop_pipeline": ("bench_coop_pipeline.py", "the grid-stride coop example vs C++/CUB",
                       ["--log2n", "24", "--reps", "3", "--rounds", "1"]),
-    "selective_scan": ("bench_selective_scan.py", "the selective-scan example (three coop styles) vs C++/CUB",
+    "selective_scan": ("bench_selective_scan.py", "the selective-scan example (four coop styles) vs C++/CUB",
                        ["--batch", "2", "--dim", "16", "--length", "1024", "--reps", "3", "--rounds", "1"]),
     "families": ("bench_families.py", "one kernel per primitive family vs C++/CUB",
                  ["--shrink", "4", "--reps", "3", "--rounds", "1"]),
@@ -105,7 +105,7 @@ def rows(name: str, r: dict) -> list[dict]:
     if name == "selective_scan":
         cpp, usage, regs = r["cuda_cpp_cub_ms"], _regs_of_usage(r.get("cpp_ptxas_usage")), r.get("registers", {})
         return [row(f"selective scan, {s}", r[f"{s}_ms"], cpp, regs.get(s), usage)
-                for s in ("traits", "temp_storage", "implicit") if f"{s}_ms" in r]
+                for s in ("traits", "temp_storage", "implicit", "vector") if f"{s}_ms" in r]
     if name == "families":
         out = []
         for f in r["families"]:

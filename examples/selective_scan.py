@@ -14,13 +14,19 @@ prefix callback that carries each state's running ``(a, b)`` from chunk to chunk
 A partial last chunk loads ``delta = 0`` past the sequence's end, which makes ``(1, 0)``: the
 scan's identity, so the carried state is unchanged.
 
-The three styles differ only in where CUB's shared memory comes from:
+The first three styles differ only in where CUB's shared memory comes from:
 
 * ``traits``: a kernel-traits object (``coop.gpu_dataclass``) of two-phase primitives, passed
   to the kernel as an argument; it reports the shared memory its primitives need;
 * ``temp_storage``: single-phase calls sharing one ``coop.TempStorage()`` whose size coop
   plans from those calls;
 * ``implicit``: single-phase calls, each with its own (implicit) shared memory.
+
+The fourth, ``vector``, is ``implicit`` with the pairs as CUDA's ``float2``
+(``cuda.float32x2``) instead of a record: Numba passes and returns a record through a
+pointer to memory, a vector type by value in registers, as C++ passes ``float2``; the
+operator returns its pair as ``cuda.float32x2(x, y)``. (The CUDA simulator has no vector
+types: that style needs a GPU.)
 
 Run ``python examples/selective_scan.py`` on a machine with a GPU (or with
 ``NUMBA_ENABLE_CUDASIM=1``, small sizes) to check every style against the reference.
@@ -85,6 +91,39 @@ def skip_output(out, u_t, d_value):
     """y starts at D * u."""
     for i in range(len(out)):
         out[i] = d_value * u_t[i]
+
+
+# the same steps with the pairs as CUDA vector types (the ``vector`` style)
+V2 = cuda.float32x2
+
+
+@cuda.jit(device=True)
+def ssm_scan_op_v2(first, second):
+    """``ssm_scan_op`` on ``float2`` pairs, returned by value."""
+    return V2(second.x * first.x, second.x * first.y + second.y)
+
+
+@cuda.jit(device=True)
+def running_prefix_v2(state, chunk_aggregate):
+    state[1] = state[0]
+    state[0] = ssm_scan_op_v2(state[1], chunk_aggregate)
+    return state[1]
+
+
+@cuda.jit(device=True)
+def start_carry_v2(carry):
+    for j in range(0, len(carry), 2):
+        carry[j] = V2(1.0, 0.0)
+
+
+@cuda.jit(device=True)
+def make_steps_v2(steps, dt_t, b_t, u_t, a):
+    for i in range(len(steps)):
+        steps[i] = V2(math.exp(dt_t[i] * a), dt_t[i] * b_t[i] * u_t[i])
+
+
+#: every style of ``make_kernels``; ``vector`` needs a GPU (the simulator has no vector types)
+STYLES = ("traits", "temp_storage", "implicit", "vector")
 
 
 @dataclasses.dataclass
@@ -202,7 +241,39 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
                 add_output(out, steps, c_t)
             t.store(y[ch], out, offset=start, valid_items=valid)
 
-    return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit}
+    @cuda.jit
+    def vector(u, delta, A, B, C, D, y):
+        ch = cuda.blockIdx.x
+        d = ch % A.shape[0]
+        b = ch // A.shape[0]
+        L = u.shape[1]
+        u_t = coop.local.array(IPT, np.float32)
+        dt_t = coop.local.array(IPT, np.float32)
+        b_t = coop.local.array(IPT, np.float32)
+        c_t = coop.local.array(IPT, np.float32)
+        out = coop.local.array(IPT, np.float32)
+        steps = coop.local.array(IPT, V2)
+        carry = coop.local.array(CARRY, V2)
+        start_carry_v2(carry)
+        for start in range(0, L, CHUNK):
+            valid = min(CHUNK, L - start)
+            coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
+            coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
+                            algorithm="warp_transpose")
+            skip_output(out, u_t, D[d])
+            for n in range(N):
+                coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
+                                algorithm="warp_transpose")
+                coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
+                                algorithm="warp_transpose")
+                make_steps_v2(steps, dt_t, b_t, u_t, A[d, n])
+                coop.block.inclusive_scan(steps, steps, ssm_scan_op_v2, algorithm="warp_scans",
+                                          block_prefix_callback_op=coop.StatefulOp(running_prefix_v2,
+                                                                                   carry[2 * n:2 * n + 2]))
+                add_output(out, steps, c_t)
+            coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose")
+
+    return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit, "vector": vector}
 
 
 def reference(u, delta, A, B, C, D):
@@ -246,7 +317,7 @@ def main():
     for length in (1000, 4096):
         args = inputs(batch=2, dim=4, dstate=4, length=length)
         ref = reference(*args)
-        for style in ("traits", "temp_storage", "implicit"):
+        for style in STYLES:
             got = run(style, 128, 8, args)
             err = np.max(np.abs(got - ref) / (1 + np.abs(ref)))
             print(f"L={length:5d} {style:13s} max relative error {err:.2e}")

@@ -1,4 +1,4 @@
-"""The selective-scan example (examples/selective_scan.py, issue 12): its three styles compile
+"""The selective-scan example (examples/selective_scan.py, issue 12): its four styles compile
 on the CPU tier and match the NumPy reference on the GPU and under the simulator."""
 
 import pathlib
@@ -20,7 +20,7 @@ SIG = (F2, F2, F2, F3, F3, F1, F2)
 
 
 @pytest.mark.skipif(SIMULATOR, reason="compiles kernels")
-def test_the_three_styles_compile_and_the_traits_report_their_shared_memory():
+def test_every_style_compiles_and_the_traits_report_their_shared_memory():
     from cub_bindings.inspect import build_kernel
 
     kernels = ss.make_kernels(128, 8, 4)
@@ -30,13 +30,13 @@ def test_the_three_styles_compile_and_the_traits_report_their_shared_memory():
     assert traits.temp_storage_alignment == max(a for _, a in sizes.values())
     assert traits.temp_storage_bytes_sum >= sum(b for b, _ in sizes.values())
     with coop.launch_shape(block=128):
-        for style in ("implicit", "temp_storage", "traits"):
+        for style in ss.STYLES:
             sig = SIG + ((typeof(traits),) if style == "traits" else ())
             build = build_kernel(kernels[style], sig)
             assert build.cubin
 
 
-GPU_CASES = cases([(style, length, threads, ipt) for style in ("traits", "temp_storage", "implicit")
+GPU_CASES = cases([(style, length, threads, ipt) for style in ss.STYLES
                    for length, threads, ipt in ((1, 128, 8), (1000, 128, 8), (4096, 128, 8), (3000, 64, 4))],
                   sim=[(style, 150, 32, 2) for style in ("traits", "temp_storage", "implicit")])
 
