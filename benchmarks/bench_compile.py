@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -75,16 +76,24 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "nvrtc": cb.nvrtc_compil
 '''
 
 
+_NVRTC_LOG = re.compile(r"cub-coop: NVRTC compile \w+ ([0-9.]+) s")
+
+
 def run(mode: str, cache: str) -> dict:
+    """One build in a fresh interpreter: its seconds, NVRTC calls and each call's own seconds
+    (from the compile service's ``CUB_COOP_NVRTC_LOG`` lines)."""
     code = CHILD.format(root=str(ROOT))
-    env = dict(__import__("os").environ, CUB_COOP_CACHE_DIR=cache)
+    env = dict(__import__("os").environ, CUB_COOP_CACHE_DIR=cache, CUB_COOP_NVRTC_LOG="1")
     out = subprocess.run([sys.executable, "-c", code, mode], env=env, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["nvrtc_seconds"] = [float(m) for m in _NVRTC_LOG.findall(out.stderr)]
+    return res
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--json", help="also write the summary here")
     args = ap.parse_args()
     res = {"cold": [], "warm": [], "plain": []}
     for i in range(args.repeat):
@@ -96,10 +105,15 @@ def main() -> None:
     summary = {k: {"median_s": statistics.median(r["seconds"] for r in v), "nvrtc_calls": sorted({r["nvrtc"] for r in v})}
                for k, v in res.items()}
     summary["warm_over_plain"] = summary["warm"]["median_s"] / summary["plain"]["median_s"]
+    calls = [t for r in res["cold"] for t in r["nvrtc_seconds"]]
+    summary["cold"]["nvrtc_call_seconds"] = calls
+    summary["cold"]["nvrtc_call_median_s"] = statistics.median(calls) if calls else None
     summary["machine"] = f"{platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}".strip()
     summary["date"] = time.strftime("%Y-%m-%d")
     print(json.dumps(summary, indent=1))
-    note(f"done: cold {summary['cold']['median_s']:.2f} s, warm {summary['warm']['median_s']:.2f} s, "
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1))
+    note(f"done: cold {summary['cold']['median_s']:.2f} s (its NVRTC call {summary['cold']['nvrtc_call_median_s']} s), warm {summary['warm']['median_s']:.2f} s, "
          f"plain {summary['plain']['median_s']:.2f} s (medians of {args.repeat})")
 
 

@@ -42,6 +42,8 @@ BENCHMARKS = {
                  ["--shrink", "4", "--reps", "3", "--rounds", "1"]),
     "host": ("bench_host.py", "host cost of launches, new grids, cached kernels",
              ["--rounds", "3", "--batch", "20", "--repeats", "1"]),
+    "compile": ("bench_compile.py", "building a load+scan+store kernel: cold (one NVRTC call), warm, plain numba",
+                ["--repeat", "1"]),
 }
 
 
@@ -140,6 +142,19 @@ def host_rows(r: dict) -> list[tuple]:
     return out
 
 
+def compile_rows(r: dict) -> list[tuple]:
+    """(measure, coop, plain numba, ratio, target, met) rows of bench_compile's JSON."""
+    cold, warm, plain = r["cold"], r["warm"], r["plain"]
+    call = cold.get("nvrtc_call_median_s")
+    calls = cold["nvrtc_calls"]
+    ok = calls == [1] and call is not None and call <= 1.0
+    return [(f"cold build, empty cache (NVRTC calls {calls}; the call itself {_f(call, '.2f')} s)",
+             f"{cold['median_s']:.2f} s", f"{plain['median_s']:.2f} s", None, "1 NVRTC call <= 1 s", ok),
+            (f"warm build, new process (NVRTC calls {warm['nvrtc_calls']})", f"{warm['median_s']:.2f} s",
+             f"{plain['median_s']:.2f} s", warm["median_s"] / plain["median_s"], "0 NVRTC calls",
+             warm["nvrtc_calls"] == [0])]
+
+
 def _f(v, fmt):
     return "-" if v is None else format(v, fmt)
 
@@ -174,6 +189,16 @@ def markdown(report: dict) -> str:
                   "| measure | coop | plain numba | ratio | target | met |", "| --- | --- | --- | --- | --- | --- |"]
         try:
             for m, c, p, ratio, target, ok in host_rows(host):
+                lines.append(f"| {m} | {c} | {p} | {_f(ratio, '.3f')} | {target} | {'yes' if ok else 'no'} |")
+        except (KeyError, TypeError, ZeroDivisionError) as exc:
+            lines.append(f"| unreadable JSON ({type(exc).__name__}: {exc}) | - | - | - | - | - |")
+    comp = report["benchmarks"].get("compile", {}).get("result")
+    if comp:
+        lines += ["", "Compile (bench_compile.py), a load+scan+store kernel built to a cubin in a fresh process, "
+                  "against the same work in plain numba:", "",
+                  "| measure | coop | plain numba | ratio | target | met |", "| --- | --- | --- | --- | --- | --- |"]
+        try:
+            for m, c, p, ratio, target, ok in compile_rows(comp):
                 lines.append(f"| {m} | {c} | {p} | {_f(ratio, '.3f')} | {target} | {'yes' if ok else 'no'} |")
         except (KeyError, TypeError, ZeroDivisionError) as exc:
             lines.append(f"| unreadable JSON ({type(exc).__name__}: {exc}) | - | - | - | - | - |")

@@ -148,6 +148,9 @@ def test_run_all_table():
             "new_grid_sizes": {"plain": {"kernels_compiled": 0}, "coop_ipt_arg": {"kernels_compiled": 0}},
             "second_process_cached": {"coop_median_ms": 2.6, "plain_median_ms": 1.9, "ratio": 1.37,
                                       "coop_cache_misses": 0, "coop_nvrtc_calls": 0}}},
+        "compile": {"rc": 0, "result": {
+            "cold": {"median_s": 1.25, "nvrtc_calls": [1], "nvrtc_call_seconds": [0.9, 0.8], "nvrtc_call_median_s": 0.85},
+            "warm": {"median_s": 0.39, "nvrtc_calls": [0]}, "plain": {"median_s": 0.40, "nvrtc_calls": [0]}}},
     }}
     md = run_all.markdown(report)
     lines = md.splitlines()
@@ -166,6 +169,9 @@ def test_run_all_table():
     assert row("| host time per launch, coop_ipt_arg |")[3:] == ["1.154", "1.1", "no"]
     assert row("| cached first launch")[-1] == "no"
     assert row("| kernels compiled by 10 new grid sizes")[-1] == "yes"
+    assert row("| cold build, empty cache (NVRTC calls [1]; the call itself 0.85 s)")[1:] == [
+        "1.25 s", "0.40 s", "-", "1 NVRTC call <= 1 s", "yes"]
+    assert row("| warm build, new process")[3:] == ["0.975", "0 NVRTC calls", "yes"]
     assert "Failed: families (exit 1), selective_scan (exit 1)" in md
 
 
