@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numba
 import numpy as np
 from numba import cuda
 
@@ -91,6 +92,18 @@ def skip_output(out, u_t, d_value):
     """y starts at D * u."""
     for i in range(len(out)):
         out[i] = d_value * u_t[i]
+
+
+@cuda.jit(device=True)
+def channel_of_block(dim):
+    """This block's channel and its (inner dimension, batch) indices, as unsigned integers.
+
+    Numba indexes an array with a signed integer by first wrapping a negative value around
+    (a compare and a select per index, and the registers they hold); an unsigned index
+    needs neither, as C++'s indices do not. (Mixing signed and unsigned integers gives a
+    float in Numba, hence the explicit ``uint64`` on both sides.)"""
+    ch = numba.uint64(cuda.blockIdx.x)
+    return ch, ch % numba.uint64(dim), ch // numba.uint64(dim)
 
 
 # the same steps with the pairs as CUDA vector types (the ``vector`` style)
@@ -153,9 +166,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
 
     @cuda.jit
     def implicit(u, delta, A, B, C, D, y):
-        ch = cuda.blockIdx.x
-        d = ch % A.shape[0]
-        b = ch // A.shape[0]
+        ch, d, b = channel_of_block(A.shape[0])
         L = u.shape[1]
         u_t = coop.local.array(IPT, np.float32)
         dt_t = coop.local.array(IPT, np.float32)
@@ -170,7 +181,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
             coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
             coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
             skip_output(out, u_t, D[d])
-            for n in range(N):
+            for n in range(numba.uint64(N)):
                 coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
                 coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
                 make_steps(steps, dt_t, b_t, u_t, A[d, n])
@@ -182,9 +193,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
 
     @cuda.jit
     def temp_storage(u, delta, A, B, C, D, y):
-        ch = cuda.blockIdx.x
-        d = ch % A.shape[0]
-        b = ch // A.shape[0]
+        ch, d, b = channel_of_block(A.shape[0])
         L = u.shape[1]
         temp = coop.TempStorage()  # sized from the calls below; they take turns in it
         u_t = coop.local.array(IPT, np.float32)
@@ -202,7 +211,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
             coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
                             algorithm="warp_transpose", temp_storage=temp)
             skip_output(out, u_t, D[d])
-            for n in range(N):
+            for n in range(numba.uint64(N)):
                 coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
                 coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
@@ -216,9 +225,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
 
     @cuda.jit
     def traits(u, delta, A, B, C, D, y, t):
-        ch = cuda.blockIdx.x
-        d = ch % A.shape[0]
-        b = ch // A.shape[0]
+        ch, d, b = channel_of_block(A.shape[0])
         L = u.shape[1]
         u_t = coop.local.array(IPT, np.float32)
         dt_t = coop.local.array(IPT, np.float32)
@@ -233,7 +240,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
             t.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0)
             t.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0)
             skip_output(out, u_t, D[d])
-            for n in range(N):
+            for n in range(numba.uint64(N)):
                 t.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0)
                 t.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0)
                 make_steps(steps, dt_t, b_t, u_t, A[d, n])
@@ -243,9 +250,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
 
     @cuda.jit
     def vector(u, delta, A, B, C, D, y):
-        ch = cuda.blockIdx.x
-        d = ch % A.shape[0]
-        b = ch // A.shape[0]
+        ch, d, b = channel_of_block(A.shape[0])
         L = u.shape[1]
         u_t = coop.local.array(IPT, np.float32)
         dt_t = coop.local.array(IPT, np.float32)
@@ -261,7 +266,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
             coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
                             algorithm="warp_transpose")
             skip_output(out, u_t, D[d])
-            for n in range(N):
+            for n in range(numba.uint64(N)):
                 coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose")
                 coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
