@@ -1,4 +1,4 @@
-"""Mamba's selective-scan forward kernel with coop, in three styles, and a NumPy reference.
+"""Mamba's selective-scan forward kernel with coop, in four styles, and a NumPy reference.
 
 For each channel (batch b, inner dimension d) and each of ``dstate`` state dimensions n, the
 hidden state runs along the sequence::
