@@ -65,7 +65,7 @@ def running_prefix(state, chunk_aggregate):
 
 
 @cuda.jit(device=True)
-def start_carry(carry):
+def startcarry(carry):
     """Every state's running pair starts at (1, 0): the scan's identity."""
     for j in range(0, len(carry), 2):
         carry[j].x = 1.0
@@ -124,7 +124,7 @@ def running_prefix_v2(state, chunk_aggregate):
 
 
 @cuda.jit(device=True)
-def start_carry_v2(carry):
+def startcarry_v2(carry):
     for j in range(0, len(carry), 2):
         carry[j] = V2(1.0, 0.0)
 
@@ -158,38 +158,50 @@ def make_traits(threads: int, items_per_thread: int):
 
 
 def make_kernels(threads: int, items_per_thread: int, dstate: int):
-    """The three kernels for blocks of ``threads`` threads holding ``items_per_thread`` steps
-    each and ``dstate`` state dimensions: ``{"traits": k, "temp_storage": k, "implicit": k}``,
-    each launched as ``k[channels, threads](u, delta, A, B, C, D, y[, traits])``."""
+    """The kernels of every style (``STYLES``) for blocks of ``threads`` threads holding
+    ``items_per_thread`` steps each and ``dstate`` state dimensions, by style name, each
+    launched as ``k[channels, threads](u, delta, A, B, C, D, y[, traits])``."""
     IPT, N, CARRY = items_per_thread, dstate, 2 * dstate  # CARRY: per state [running, returned prefix]
     CHUNK = threads * items_per_thread
 
-    @cuda.jit
-    def implicit(u, delta, A, B, C, D, y):
-        ch, d, b = channel_of_block(A.shape[0])
-        L = u.shape[1]
-        u_t = coop.local.array(IPT, np.float32)
-        dt_t = coop.local.array(IPT, np.float32)
-        b_t = coop.local.array(IPT, np.float32)
-        c_t = coop.local.array(IPT, np.float32)
-        out = coop.local.array(IPT, np.float32)
-        steps = coop.local.array(IPT, FLOAT2)
-        carry = coop.local.array(CARRY, FLOAT2)
-        start_carry(carry)
-        for start in range(0, L, CHUNK):
-            valid = min(CHUNK, L - start)
-            coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-            coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-            skip_output(out, u_t, D[d])
-            for n in range(numba.uint64(N)):
-                coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-                coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-                make_steps(steps, dt_t, b_t, u_t, A[d, n])
-                coop.block.inclusive_scan(steps, steps, ssm_scan_op, algorithm="warp_scans",
-                                          block_prefix_callback_op=coop.StatefulOp(running_prefix,
-                                                                                   carry[2 * n:2 * n + 2]))
-                add_output(out, steps, c_t)
-            coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose")
+    def implicit_style(pair, init_carry, steps_of, op, prefix):
+        """The ``implicit`` kernel for pairs of type ``pair`` and the functions that make,
+        compose and carry them (records: ``implicit``; ``float2``: ``vector``)."""
+
+        @cuda.jit
+        def kernel(u, delta, A, B, C, D, y):
+            ch, d, b = channel_of_block(A.shape[0])
+            L = u.shape[1]
+            u_t = coop.local.array(IPT, np.float32)
+            dt_t = coop.local.array(IPT, np.float32)
+            b_t = coop.local.array(IPT, np.float32)
+            c_t = coop.local.array(IPT, np.float32)
+            out = coop.local.array(IPT, np.float32)
+            steps = coop.local.array(IPT, pair)
+            carry = coop.local.array(CARRY, pair)
+            init_carry(carry)
+            for start in range(0, L, CHUNK):
+                valid = min(CHUNK, L - start)
+                coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0,
+                                algorithm="warp_transpose")
+                coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
+                                algorithm="warp_transpose")
+                skip_output(out, u_t, D[d])
+                for n in range(numba.uint64(N)):
+                    coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
+                                    algorithm="warp_transpose")
+                    coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
+                                    algorithm="warp_transpose")
+                    steps_of(steps, dt_t, b_t, u_t, A[d, n])
+                    coop.block.inclusive_scan(steps, steps, op, algorithm="warp_scans",
+                                              block_prefix_callback_op=coop.StatefulOp(prefix, carry[2 * n:2 * n + 2]))
+                    add_output(out, steps, c_t)
+                coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose")
+
+        return kernel
+
+    implicit = implicit_style(FLOAT2, startcarry, make_steps, ssm_scan_op, running_prefix)
+    vector = implicit_style(V2, startcarry_v2, make_steps_v2, ssm_scan_op_v2, running_prefix_v2)
 
     @cuda.jit
     def temp_storage(u, delta, A, B, C, D, y):
@@ -203,7 +215,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         out = coop.local.array(IPT, np.float32)
         steps = coop.local.array(IPT, FLOAT2)
         carry = coop.local.array(CARRY, FLOAT2)
-        start_carry(carry)
+        startcarry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
             coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose",
@@ -234,7 +246,7 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
         out = coop.local.array(IPT, np.float32)
         steps = coop.local.array(IPT, FLOAT2)
         carry = coop.local.array(CARRY, FLOAT2)
-        start_carry(carry)
+        startcarry(carry)
         for start in range(0, L, CHUNK):
             valid = min(CHUNK, L - start)
             t.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0)
@@ -247,36 +259,6 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
                 t.scan(steps, steps, block_prefix_callback_op=coop.StatefulOp(running_prefix, carry[2 * n:2 * n + 2]))
                 add_output(out, steps, c_t)
             t.store(y[ch], out, offset=start, valid_items=valid)
-
-    @cuda.jit
-    def vector(u, delta, A, B, C, D, y):
-        ch, d, b = channel_of_block(A.shape[0])
-        L = u.shape[1]
-        u_t = coop.local.array(IPT, np.float32)
-        dt_t = coop.local.array(IPT, np.float32)
-        b_t = coop.local.array(IPT, np.float32)
-        c_t = coop.local.array(IPT, np.float32)
-        out = coop.local.array(IPT, np.float32)
-        steps = coop.local.array(IPT, V2)
-        carry = coop.local.array(CARRY, V2)
-        start_carry_v2(carry)
-        for start in range(0, L, CHUNK):
-            valid = min(CHUNK, L - start)
-            coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose")
-            coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
-                            algorithm="warp_transpose")
-            skip_output(out, u_t, D[d])
-            for n in range(numba.uint64(N)):
-                coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
-                                algorithm="warp_transpose")
-                coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
-                                algorithm="warp_transpose")
-                make_steps_v2(steps, dt_t, b_t, u_t, A[d, n])
-                coop.block.inclusive_scan(steps, steps, ssm_scan_op_v2, algorithm="warp_scans",
-                                          block_prefix_callback_op=coop.StatefulOp(running_prefix_v2,
-                                                                                   carry[2 * n:2 * n + 2]))
-                add_output(out, steps, c_t)
-            coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose")
 
     return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit, "vector": vector}
 
