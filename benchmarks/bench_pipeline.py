@@ -52,6 +52,17 @@ def pipeline_body(d_in, d_out):
     cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE).Store(d_out[offset:], items)
 
 
+def pipeline_advance_body(d_in, d_out):
+    """``pipeline_body`` with ``cb.advance(d, offset)`` (C++'s ``d + offset``) for the slices."""
+    offset = cuda.blockIdx.x * (BLOCK * ITEMS)
+    items = cb.local_array(ITEMS, numba.int32)
+    cb.BlockLoad(np.int32, BLOCK, ITEMS, cb.BLOCK_LOAD_WARP_TRANSPOSE).Load(cb.advance(d_in, offset), items)
+    cuda.syncthreads()
+    cb.BlockScan(np.int32, BLOCK, cb.BLOCK_SCAN_WARP_SCANS).ExclusiveSum(items, items)
+    cuda.syncthreads()
+    cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE).Store(cb.advance(d_out, offset), items)
+
+
 BL = cb.BlockLoad(np.int32, BLOCK, ITEMS, cb.BLOCK_LOAD_WARP_TRANSPOSE)
 BS = cb.BlockScan(np.int32, BLOCK, cb.BLOCK_SCAN_WARP_SCANS)
 BT = cb.BlockStore(np.int32, BLOCK, ITEMS, cb.BLOCK_STORE_WARP_TRANSPOSE)
@@ -72,6 +83,7 @@ def pipeline_shared_body(d_in, d_out):
 
 pipeline = cuda.jit(pipeline_body)
 pipeline_shared = cuda.jit(pipeline_shared_body)
+pipeline_advance = cuda.jit(pipeline_advance_body)
 # the C++ kernel declares __launch_bounds__(BLOCK); numba-cuda 0.30 can say the same
 pipeline_lb = cuda.jit(launch_bounds=BLOCK)(pipeline_body)
 
@@ -143,19 +155,22 @@ def main() -> None:
     d_copy = cuda.device_array(n, np.int32)
     pipeline_shared[blocks, BLOCK](d_in, d_copy)
     np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
-    numba_ms, numba_lb_ms, numba_sh_ms, cub_ms, copy_ms = [], [], [], [], []
+    pipeline_advance[blocks, BLOCK](d_in, d_copy)
+    np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
+    numba_ms, numba_lb_ms, numba_sh_ms, numba_adv_ms, cub_ms, copy_ms = [], [], [], [], [], []
     for i in range(args.rounds):
         note(f"round {i + 1}/{args.rounds}: {args.reps} launches each of numba, numba + launch_bounds, "
-             "numba with one shared buffer, C++/CUB, and a device copy")
+             "numba with one shared buffer, numba with cb.advance, C++/CUB, and a device copy")
         numba_ms += time_launches(lambda: pipeline[blocks, BLOCK](d_in, d_out), args.reps)
         numba_lb_ms += time_launches(lambda: pipeline_lb[blocks, BLOCK](d_in, d_out), args.reps)
         numba_sh_ms += time_launches(lambda: pipeline_shared[blocks, BLOCK](d_in, d_out), args.reps)
+        numba_adv_ms += time_launches(lambda: pipeline_advance[blocks, BLOCK](d_in, d_out), args.reps)
         res = json.loads(subprocess.run([str(exe), str(n), str(args.reps)], check=True, capture_output=True, text=True).stdout)
         assert res["error"] == "no error", res
         cub_ms.append(res["median_ms"])
         copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps)
     nbytes = 2 * n * 4
-    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("numba_lb", numba_lb_ms), ("numba_shared", numba_sh_ms), ("cub", cub_ms), ("copy", copy_ms))}
+    med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("numba_lb", numba_lb_ms), ("numba_shared", numba_sh_ms), ("numba_advance", numba_adv_ms), ("cub", cub_ms), ("copy", copy_ms))}
     result = {
         "device": cuda.get_current_device().name.decode() if isinstance(cuda.get_current_device().name, bytes) else cuda.get_current_device().name,
         "n": n, "block": BLOCK, "items_per_thread": ITEMS,
@@ -166,8 +181,10 @@ def main() -> None:
         "ratio_numba_launch_bounds_over_cub_time": med["numba_lb"] / med["cub"],
         "numba_shared_buffer_ms": med["numba_shared"], "numba_shared_buffer_TBps": nbytes / med["numba_shared"] / 1e9,
         "ratio_numba_shared_buffer_over_cub_time": med["numba_shared"] / med["cub"],
+        "numba_advance_ms": med["numba_advance"], "ratio_numba_advance_over_cub_time": med["numba_advance"] / med["cub"],
         "cpp_ptxas_usage": cpp_usage,
-        "registers": {"numba": _one(pipeline.get_regs_per_thread()), "numba_launch_bounds": _one(pipeline_lb.get_regs_per_thread())},
+        "registers": {"numba": _one(pipeline.get_regs_per_thread()), "numba_launch_bounds": _one(pipeline_lb.get_regs_per_thread()),
+                      "numba_advance": _one(pipeline_advance.get_regs_per_thread())},
         "shared_bytes": {"numba": _one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": _one(pipeline_lb.get_shared_mem_per_block()),
                          "numba_shared_buffer": _one(pipeline_shared.get_shared_mem_per_block())},
         "first_launch_s (compile incl.)": first_launch_s,

@@ -99,7 +99,9 @@ def rows(name: str, r: dict) -> list[dict]:
         usage = _regs_of_usage(r.get("cpp_ptxas_usage"))
         return [row("load -> scan -> store, raw cub_bindings", r["numba_cub_bindings_ms"], cpp, regs.get("numba"), usage),
                 row("the same, launch_bounds", r["numba_launch_bounds_ms"], cpp, regs.get("numba_launch_bounds"), usage),
-                row("the same, one shared buffer", r["numba_shared_buffer_ms"], cpp, None, usage)]
+                row("the same, one shared buffer", r["numba_shared_buffer_ms"], cpp, None, usage)] + (
+                    [row("the same, cb.advance(d, offset) for the slices", r["numba_advance_ms"], cpp,
+                         regs.get("numba_advance"), usage)] if "numba_advance_ms" in r else [])
     if name == "coop_pipeline":
         cpp, usage = r["cuda_cpp_cub_ms"], _regs_of_usage(r.get("cpp_ptxas_usage"))
         return [row("grid-stride coop example", r["coop_ms"], cpp, r.get("coop_registers"), usage),

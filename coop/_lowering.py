@@ -80,19 +80,6 @@ def _storage(context, builder, plan, vals, tys, obj):
     return _i8p(None), _i32(0), cb.planned_storage(context, "overlap", plan.specialization)
 
 
-def _advanced(context, builder, ty, val, offset, offset_ty):
-    """The 1-D array ``val`` from element ``offset`` on, as C++ adds to a pointer: its data
-    pointer advanced, its length shortened, no Python slice rules (wrap, clamp)."""
-    arr = cgutils.create_struct_proxy(ty)(context, builder, value=val)
-    off = context.cast(builder, offset, offset_ty, types.intp)
-    arr.data = builder.gep(arr.data, [off], inbounds=True)
-    (n,) = cgutils.unpack_tuple(builder, arr.shape, 1)
-    rest = builder.sub(n, off)
-    arr.shape = cgutils.pack_array(builder, [rest])
-    arr.nitems = rest
-    return arr._getvalue()
-
-
 def _values(context, builder, plan, vals, tys, obj, scratch):
     out = []
     for src, cubty in plan.sources:
@@ -101,7 +88,7 @@ def _values(context, builder, plan, vals, tys, obj, scratch):
             if isinstance(cubty, (types.Number, types.Boolean)) and not isinstance(t, types.Array) and t != cubty:
                 v = context.cast(builder, v, t, cubty)
             if src.offset is not None:
-                v = _advanced(context, builder, t, v, vals[src.offset], tys[src.offset])
+                v = cb.advance_array(context, builder, t, v, vals[src.offset], tys[src.offset])  # d + offset
             out.append(v)
         elif isinstance(src, Arg):  # fixed on the host by a two-phase constructor
             out.append(_constant(context, builder, plan.consts[src.name], cubty))

@@ -7,7 +7,7 @@ types, lowers and compiles the calls is in ``_runtime/``. See docs/cub_bindings.
 """
 
 from cub_bindings._runtime import arrays as _arrays
-from cub_bindings._runtime.arrays import local_array, shared_array
+from cub_bindings._runtime.arrays import advance, local_array, shared_array
 from cub_bindings._runtime.layouts import temp_storage_layouts
 from cub_bindings._runtime.nvrtc_service import nvrtc_compile_count
 from cub_bindings._generated import CUB_VERSION, HELPERS, PRIMITIVES
@@ -16,6 +16,6 @@ from cub_bindings import enums, functional
 from cub_bindings.enums import *  # noqa: F401,F403
 from cub_bindings.functional import Decomposer, StatefulOp
 
-__all__ = ["CUB_VERSION", "PRIMITIVES", "HELPERS", "local_array", "shared_array", "temp_storage_layouts",
+__all__ = ["CUB_VERSION", "PRIMITIVES", "HELPERS", "advance", "local_array", "shared_array", "temp_storage_layouts",
            "nvrtc_compile_count", "enums", "functional", "Decomposer", "StatefulOp", *PRIMITIVES, *HELPERS, *enums.__all__]
 del _arrays

@@ -52,6 +52,7 @@ from __future__ import annotations
 from numba.cuda import types
 from numba.cuda.core.errors import TypingError
 
+from cub_bindings._runtime import arrays as _arrays
 from cub_bindings._runtime import cxx as _cxx
 from cub_bindings._runtime import lower as _lower
 from cub_bindings._runtime import smem_plan as _smem_plan
@@ -163,6 +164,12 @@ def array_at(context, builder, ty, data, length=None):
     return _lower.array_at(context, builder, ty, data, length)
 
 
+def advance_array(context, builder, ty, val, offset, offset_ty):
+    """The 1-D array value ``val`` (Numba type ``ty``) from item ``offset`` (a value of integer
+    type ``offset_ty``) on, as C++'s ``d + offset``: no slice rules (``cub_bindings.advance``)."""
+    return _arrays.advance_array(context, builder, ty, val, offset, offset_ty)
+
+
 def planned_storage(context, kind: str, specialization: Specialization | None = None, count: int = 1,
                     nbytes: int = 0, align: int = 16, what: str | None = None) -> str:
     return _lower.planned_storage(context, kind, specialization, count, nbytes, align, what)
@@ -192,7 +199,7 @@ __all__ = [
     "ADDRSPACE_LOCAL", "ADDRSPACE_SHARED", "ENABLE_CUDASIM",
     "ArgPlan", "CallPlan", "CubEnum", "CubEnumMember", "CubEnumValue", "CxxFunctor", "CxxFunctorType", "FixedArray",
     "HostSpecialization", "NoOverload", "PlannedCall", "Specialization", "StatefulOp", "StatefulOpType", "TemplateArgumentError",
-    "class_spec", "cxx_name", "dtype_of", "SHARED_OPT_IN_BYTES", "array_at", "emit_call", "emit_construct", "emit_planned_storage", "planned_storage", "emit_temp_storage", "is_supported_scalar",
+    "class_spec", "cxx_name", "dtype_of", "SHARED_OPT_IN_BYTES", "advance_array", "array_at", "emit_call", "emit_construct", "emit_planned_storage", "planned_storage", "emit_temp_storage", "is_supported_scalar",
     "load_value", "lowering_registry", "numba_type_of_dtype", "planned", "register_model", "resolve_method", "specialize",
     "static_length", "temp_storage_layouts", "trap", "typeof_impl", "typing_registry",
     "ValueObjectType", "value_object_type", "emit_value_object", "Decomposer", "DecomposerType",

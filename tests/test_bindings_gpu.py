@@ -56,6 +56,27 @@ def test_load_scan_store_pipeline():
     np.testing.assert_array_equal(tiles(out.copy_to_host()), np.cumsum(t, 1) - t)
 
 
+def test_load_scan_store_from_advanced_arrays():
+    """``cb.advance(d, off)`` (C++'s ``d + off``) in place of the slices, from an odd start."""
+    start = 5
+
+    @cuda.jit
+    def k(d_in, d_out):
+        off = start + cuda.blockIdx.x * T * IPT
+        items = cb.local_array(IPT, numba.int32)
+        cb.BlockLoad(np.int32, T, IPT, cb.BLOCK_LOAD_WARP_TRANSPOSE).Load(cb.advance(d_in, off), items)
+        cb.BlockScan(np.int32, T, cb.BLOCK_SCAN_WARP_SCANS).ExclusiveSum(items, items)
+        cb.BlockStore(np.int32, T, IPT, cb.BLOCK_STORE_WARP_TRANSPOSE).Store(cb.advance(d_out, off), items)
+
+    h = rng.integers(-100, 100, start + 16 * T * IPT, dtype=np.int32)
+    out = cuda.to_device(np.zeros_like(h))
+    k[16, T](cuda.to_device(h), out)
+    got = out.copy_to_host()
+    t = tiles(h[start:])
+    assert not got[:start].any()
+    np.testing.assert_array_equal(tiles(got[start:]), np.cumsum(t, 1) - t)
+
+
 def test_scan_scalar_device_op_aggregate_and_initial_value():
     @cuda.jit
     def k(d_in, d_max, d_agg, d_ex):

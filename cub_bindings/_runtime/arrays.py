@@ -121,3 +121,55 @@ for _func, _space, _addr in ((local_array, "local", ADDRSPACE_LOCAL), (shared_ar
 
     lowering_registry.lower(_func, types.IntegerLiteral, types.Any)(_impl)
     lowering_registry.lower(_func, types.IntegerLiteral, types.Any, types.Any)(_impl)
+
+
+# --------------------------------------------------------------------------- advance
+
+
+def advance(array, offset):
+    """``array`` from item ``offset`` on, as C++'s ``d + offset``: inside kernels the data
+    pointer moves by ``offset`` items and the length shrinks by as many, with none of a
+    slice's rules (``d[offset:]`` wraps a negative start and clamps one past the end, code in
+    every address computation). An offset outside the array is, as in C++, an out-of-bounds
+    access on the GPU; here (host, simulator) it is a ``ValueError``."""
+    n, off = len(array), int(offset)
+    if not 0 <= off <= n:
+        raise ValueError(f"cub_bindings.advance: offset {off} is outside the {n} items of the array")
+    return array[off:]
+
+
+class _AdvanceTemplate(AbstractTemplate):
+    key = advance
+
+    def generic(self, args, kws):
+        if kws or len(args) != 2:
+            raise TypingError("cub_bindings.advance takes (array, offset)")
+        ary, off = args
+        if not isinstance(ary, types.Array) or isinstance(ary, FixedArray) or ary.ndim != 1 or ary.layout != "C":
+            raise TypingError(f"cub_bindings.advance: the array must be a 1-D C-contiguous device array, got {ary}")
+        if not isinstance(off, types.Integer) or isinstance(off, types.Boolean):
+            raise TypingError(f"cub_bindings.advance: the offset must be an integer, got {types.unliteral(off)}")
+        return signature(ary, ary, off)
+
+
+typing_registry.register_global(advance, types.Function(_AdvanceTemplate))
+
+
+def advance_array(context, builder, ty, val, offset, offset_ty):
+    """Lowering of ``advance``: the 1-D array value ``val`` of type ``ty`` from item ``offset``
+    (an integer value of ``offset_ty``) on: its data pointer advanced, its length shortened."""
+    from numba.cuda import cgutils
+
+    arr = cgutils.create_struct_proxy(ty)(context, builder, value=val)
+    off = context.cast(builder, offset, offset_ty, types.intp)
+    arr.data = builder.gep(arr.data, [off], inbounds=True)
+    (n,) = cgutils.unpack_tuple(builder, arr.shape, 1)
+    rest = builder.sub(n, off)
+    arr.shape = cgutils.pack_array(builder, [rest])
+    arr.nitems = rest
+    return arr._getvalue()
+
+
+@lowering_registry.lower(advance, types.Array, types.Integer)
+def _lower_advance(context, builder, sig, args):
+    return advance_array(context, builder, sig.args[0], args[0], args[1], sig.args[1])
