@@ -66,3 +66,9 @@ def test_each_block_shape_compiles_once_and_a_new_grid_reuses_it():
     with coop.launch_shape(block=96):
         ptx = build_kernel(k_device, (types.int64[::1],)).ptx
     assert re.search(r"mov\.u64\s+%rd\d+, 192;", ptx) and "%ntid" not in ptx, ptx  # the device function folded too
+
+
+def test_ahead_of_time_compile_states_the_shape():
+    """``coop.compile(..., block=...)`` is the shape ``coop.block_dim()`` folds to."""
+    ptx = coop.compile(with_block_dim, (I32, I32), block=(64, 2), output="ptx")
+    assert "%ntid" not in ptx and re.search(r"mul\.wide\.s32\s+%rd\d+, %r\d+, 512;", ptx), ptx

@@ -146,6 +146,15 @@ def k_shaped(d_in, d_out):
     coop.block.store(d_out, items)
 
 
+def k_tiles(d_in, d_out, items_per_thread):
+    """A tile per block from ``coop.block_dim()`` and ``offset=`` (the grid-stride example's form)."""
+    tile = coop.block_dim().x * items_per_thread
+    items = coop.local.array(items_per_thread, d_in.dtype)
+    coop.block.load(d_in, items, offset=cuda.blockIdx.x * tile)
+    coop.block.exclusive_sum(items, items)
+    coop.block.store(d_out, items, offset=cuda.blockIdx.x * tile)
+
+
 def k_plain(d_in, d_out, n):
     i = cuda.grid(1)
     if i < n:
@@ -168,6 +177,7 @@ def k_device_function(d_in, d_out):
 c_ipt_arg = cuda.jit(cache=True)(k_ipt_arg)
 c_shaped = cuda.jit(cache=True)(k_shaped)
 c_plain = cuda.jit(cache=True)(k_plain)
+c_tiles = cuda.jit(cache=True)(k_tiles)
 
 A = np.zeros(4096, np.int32)
 B = np.zeros(4096, np.int32)
@@ -367,7 +377,7 @@ with t.fake_gpu(link=True) as rec:
             "shims": hashlib.sha256(t.source_of(rec.last.kernel).encode()).hexdigest()}})
     out["typed"] = [name for name, _ in rec.typed]
     out["nvrtc"] = nvrtc_service.nvrtc_compile_count()
-    disps = [getattr(t, n) for n in ("c_ipt_arg", "c_shaped", "c_plain")]
+    disps = [getattr(t, n) for n in ("c_ipt_arg", "c_shaped", "c_plain", "c_tiles")]
     disps += [s for d in disps for s in d._launch_config_specializations.values()]
     out["hits"] = sum(sum(d._cache_hits.values()) for d in disps)
     out["misses"] = sum(sum(d._cache_misses.values()) for d in disps)
@@ -417,6 +427,17 @@ def test_a_second_process_loads_the_cached_coop_kernel_without_compiling(tmp_pat
     assert third["typed"] == ["k_ipt_arg", "k_ipt_arg"]
     fourth = run_process(tmp_path, [("c_ipt_arg", 5, 64, 4), ("c_ipt_arg", 6, 128, 2)], pin="A")
     assert fourth["typed"] == [] and fourth["hits"] == 2
+
+
+def test_block_dim_and_offset_kernels_are_cached_per_block_shape(tmp_path):
+    """A kernel reading ``coop.block_dim()`` is compiled per block shape; a new process finds
+    each shape's kernel on disk for any grid, and a relaunch there compiles nothing."""
+    first = run_process(tmp_path, [("c_tiles", 4, 128, 4), ("c_tiles", 2, 64, 4)], pin="A")
+    assert first["typed"] == ["k_tiles", "k_tiles", "k_tiles"]  # the literal request, then two shapes
+    second = run_process(tmp_path, [("c_tiles", 9, 64, 4), ("c_tiles", 7, 128, 4), ("c_tiles", 3, 64, 4)], pin="A")
+    assert second["typed"] == [] and second["nvrtc"] == 0 and second["hits"] == 2 and second["misses"] == 0
+    assert {tuple(launch["argtypes"]) for launch in second["launches"]} == {
+        tuple(launch["argtypes"]) for launch in first["launches"]}
 
 
 def test_an_entry_made_by_another_cub_coop_is_compiled_again(tmp_path):
