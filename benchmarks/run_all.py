@@ -185,22 +185,17 @@ def markdown(report: dict) -> str:
             kernel = x["kernel"] + (f" ({x['note']})" if x["note"] else "")
             lines.append(f"| {name} | {kernel} | {_f(x['cuda_cpp_cub_ms'], '.4f')} | {_f(x['coop_ms'], '.4f')} | "
                          f"{_f(x['ratio'], '.3f')} | {regs} | {met} |")
-    host = report["benchmarks"].get("host", {}).get("result")
-    if host:
-        lines += ["", "Host cost (bench_host.py), coop against a plain numba-cuda kernel:", "",
-                  "| measure | coop | plain numba | ratio | target | met |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, title, rows_of in (
+            ("host", "Host cost (bench_host.py), coop against a plain numba-cuda kernel:", host_rows),
+            ("compile", "Compile (bench_compile.py), a load+scan+store kernel built to a cubin in a fresh process, "
+                        "against the same work in plain numba:", compile_rows)):
+        result = report["benchmarks"].get(name, {}).get("result")
+        if not result:
+            continue
+        lines += ["", title, "", "| measure | coop | plain numba | ratio | target | met |",
+                  "| --- | --- | --- | --- | --- | --- |"]
         try:
-            for m, c, p, ratio, target, ok in host_rows(host):
-                lines.append(f"| {m} | {c} | {p} | {_f(ratio, '.3f')} | {target} | {'yes' if ok else 'no'} |")
-        except (KeyError, TypeError, ZeroDivisionError) as exc:
-            lines.append(f"| unreadable JSON ({type(exc).__name__}: {exc}) | - | - | - | - | - |")
-    comp = report["benchmarks"].get("compile", {}).get("result")
-    if comp:
-        lines += ["", "Compile (bench_compile.py), a load+scan+store kernel built to a cubin in a fresh process, "
-                  "against the same work in plain numba:", "",
-                  "| measure | coop | plain numba | ratio | target | met |", "| --- | --- | --- | --- | --- | --- |"]
-        try:
-            for m, c, p, ratio, target, ok in compile_rows(comp):
+            for m, c, p, ratio, target, ok in rows_of(result):
                 lines.append(f"| {m} | {c} | {p} | {_f(ratio, '.3f')} | {target} | {'yes' if ok else 'no'} |")
         except (KeyError, TypeError, ZeroDivisionError) as exc:
             lines.append(f"| unreadable JSON ({type(exc).__name__}: {exc}) | - | - | - | - | - |")

@@ -479,17 +479,16 @@ class _LiteralArgs:
         self._by_type[id(ty)] = entry
         return entry
 
+    def _lookup(self, ty):
+        entry = self._by_type.get(id(ty))
+        return entry if entry is not None and entry[0] is ty else self._entry(ty)
+
     def plain(self, ty):
         """The type a value of ``ty`` is passed as (not for kernel-traits types)."""
-        entry = self._by_type.get(id(ty))
-        if entry is None or entry[0] is not ty:
-            entry = self._entry(ty)
-        return entry[1]
+        return self._lookup(ty)[1]
 
     def prepare_args(self, ty, val, **kws):
-        entry = self._by_type.get(id(ty))
-        if entry is None or entry[0] is not ty:
-            entry = self._entry(ty)
+        entry = self._lookup(ty)
         if entry[2] is _NOTHING:
             return entry[1], ()
         if entry[2] is not None:

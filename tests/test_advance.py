@@ -13,6 +13,7 @@ from numba.core.errors import TypingError
 import cub_bindings as cb
 from backend import not_simulated
 from cub_bindings.inspect import build_kernel
+from sass_text import opcodes
 
 I32 = types.int32[::1]
 T, IPT = 128, 4
@@ -33,10 +34,7 @@ def with_slices(d_in, d_out):
 
 
 def _opcodes(fn) -> list[str]:
-    sass = build_kernel(fn, (I32, I32)).sass()
-    ops = [re.search(r"\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9.]*)", ln) for ln in sass.splitlines()
-           if re.search(r"/\*[0-9a-f]{4}\*/", ln)]
-    return [m.group(1) for m in ops if m and m.group(1) != "NOP"]
+    return opcodes(build_kernel(fn, (I32, I32)).sass())
 
 
 @not_simulated("compiles kernels to SASS")

@@ -11,6 +11,7 @@ from numba import cuda, types
 import coop
 from backend import not_simulated
 from cub_bindings.inspect import build_kernel
+from sass_text import opcodes
 
 pytestmark = not_simulated("compiles kernels to SASS")
 I32 = types.int32[::1]
@@ -33,10 +34,7 @@ def with_slices(d_in, d_out):
 
 def _opcodes(kernel) -> list[str]:
     with coop.launch_shape(block=256):
-        sass = build_kernel(kernel, (I32, I32)).sass()
-    ops = [re.search(r"\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9.]*)", line) for line in sass.splitlines()
-           if re.search(r"/\*[0-9a-f]{4}\*/", line)]
-    return [m.group(1) for m in ops if m and m.group(1) != "NOP"]
+        return opcodes(build_kernel(kernel, (I32, I32)).sass())
 
 
 def test_an_offset_adds_to_the_pointer_without_a_slices_checks():

@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 
+from cub_bindings import advance as cb_advance
 from cub_bindings import functional as F
 
 from coop import _launch, _ops, _typing
@@ -158,13 +159,13 @@ def _arguments(c, call, vals, consts, captured, scratch):
 
 
 def _advanced(c, src, array, offset):
-    """``array`` from element ``offset`` on (a view); an offset outside the array, which the
-    GPU would turn into an out-of-bounds access, is an error."""
-    n, off = len(array), int(offset)
-    if not 0 <= off <= n:
-        c.fail(src.offset, f"{off} is outside the {n} items of {src.name} (on the GPU an out-of-bounds access; "
-               "nothing wraps as a slice would)", f"0..{n}")
-    return array[off:]
+    """``array`` from element ``offset`` on (``cub_bindings.advance``: a view); an offset
+    outside the array, which the GPU would turn into an out-of-bounds access, is an error."""
+    try:
+        return cb_advance(array, offset)
+    except ValueError:
+        c.fail(src.offset, f"{int(offset)} is outside the {len(array)} items of {src.name} (on the GPU an "
+               "out-of-bounds access; nothing wraps as a slice would)", f"0..{len(array)}")
 
 
 def _operator(v):
