@@ -17,7 +17,7 @@ from cub_bindings._runtime.shims import shimset_for
 
 if not ENABLE_CUDASIM:  # 32-bit shared pointers; cache=True for shim-linked kernels; launches adding a plan's
     # dynamic shared memory (the simulator compiles nothing)
-    from cub_bindings._runtime import datalayout, kernel_cache, launch  # noqa: F401
+    from cub_bindings._runtime import datalayout, exported, kernel_cache, launch  # noqa: F401
 
     datalayout.apply()
     # the cache fingerprint (cub-coop's source stamps, the CUB version, the data layout) is
@@ -96,7 +96,7 @@ def define_op_wrapper(context, op: OpPlan, symbol: str, module) -> None:
     extra = 1 if op.kind == "stateful" else 0
     fnty = ir.FunctionType(ir.VoidType(), [_i8p] * (1 + extra + n))
     fn = ir.Function(module, fnty, symbol)
-    fn.linkage = "weak_odr"
+    exported.export(fn)  # kept when defined in a device function's module
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     sig = op.fn_sig
     vals = []

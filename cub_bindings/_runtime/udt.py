@@ -10,7 +10,7 @@ constructor is trivial (as for a record or a plain C struct): CUB keeps items in
 only ever assigns over default-constructed items. The
 methods are compiled by numba-cuda as device functions and reached through C-ABI wrappers
 (``void <struct>__construct(void*)``, ``void <struct>__assign(void*, const void*)``) defined
-in the kernel's module whenever a shim uses the type.
+in the module of the function (kernel or device function) whose shim uses the type.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ def _signature(name, ty):
 
 def define_wrappers(context, ty, module) -> None:
     """Define ``<struct>__construct`` and ``<struct>__assign`` in ``module`` (once)."""
+    from cub_bindings._runtime.exported import export
+
     name = struct_name(ty)
     for method, fn in sorted(methods_of(ty).items()):
         if method not in ("construct", "assign"):
@@ -96,7 +98,7 @@ def define_wrappers(context, ty, module) -> None:
         cres = disp.overloads[argtys]
         fnty = ir.FunctionType(ir.VoidType(), [_i8p] * len(argtys))
         wrapper = ir.Function(module, fnty, symbol)
-        wrapper.linkage = "weak_odr"
+        export(wrapper)  # kept when defined in a device function's module
         b = ir.IRBuilder(wrapper.append_basic_block("entry"))
         ptr_type = context.get_data_type(ty).as_pointer()
         vals = [b.bitcast(a, ptr_type) for a in wrapper.args]
