@@ -4,9 +4,10 @@
 
 Grid-stride load (WARP_TRANSPOSE) -> exclusive sum (WARP_SCANS) -> store over 2^28 int32,
 256 threads x 8 items, the same grid for both. The C++ kernel (benchmarks/coop_pipeline_cub.cu)
-is built with nvcc against the same CCCL headers in the same run. Both are timed with CUDA
-events around batches of launches (so host launch overhead does not count), alternating
-rounds; a device-to-device copy of the same size is timed for context.
+is built with nvcc against the same CCCL headers in the same run, loaded as a cubin and
+launched from Python. Both (and a device-to-device copy of the same size, for context) are
+timed by ``harness.time_launches``: CUDA events around batches of launches after untimed
+ones (so host launch overhead does not count), alternating rounds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +35,7 @@ def _shared_ptr32() -> bool:
     return in_effect()
 
 
-from bench_pipeline import _one, build_reference, time_launches  # noqa: E402
+from harness import build_reference, cpp_launch, load_kernels, one, time_launches  # noqa: E402
 from grid_stride_scan import scan_tiles  # noqa: E402
 
 BLOCK, ITEMS = 256, 8
@@ -52,7 +52,8 @@ def main() -> None:
     n = 1 << args.log2n
     work = Path(os.environ.get("OUT", "/tmp"))
     note("building the C++ reference (benchmarks/coop_pipeline_cub.cu) with nvcc")
-    exe, cpp_usage = build_reference(work, "coop_pipeline_cub.cu")
+    cubin, cpp_usage = build_reference(work, "coop_pipeline_cub.cu", {"BLOCK": BLOCK, "ITEMS": ITEMS})
+    cpp_kernel = load_kernels(cubin, ["scan_tiles"])["scan_tiles"]
     dev = cuda.get_current_device()
     blocks = dev.MULTIPROCESSOR_COUNT * (2048 // BLOCK)
 
@@ -76,17 +77,18 @@ def main() -> None:
     # the C++ kernel declares __launch_bounds__(BLOCK); the same kernel with numba-cuda's launch_bounds
     scan_tiles_lb = cuda.jit(launch_bounds=BLOCK)(scan_tiles.py_func)
     d_lb = cuda.device_array(n, np.int32)
+    d_cpp = cuda.device_array(n, np.int32)
+    cpp = cpp_launch(cpp_kernel, blocks, BLOCK, [d_in, d_cpp, n])
+    cpp()
+    np.testing.assert_array_equal(d_cpp.copy_to_host(), d_out.copy_to_host())
     coop_ms, coop_lb_ms, cub_ms, copy_ms = [], [], [], []
     for i in range(args.rounds):
         note(f"round {i + 1}/{args.rounds}: {args.reps} batches of {args.batch} launches each of coop, "
              "coop + launch_bounds and C++/CUB, and a device copy")
         coop_ms += time_launches(lambda: scan_tiles[blocks, BLOCK](d_in, d_out, ITEMS), args.reps, args.batch)
         coop_lb_ms += time_launches(lambda: scan_tiles_lb[blocks, BLOCK](d_in, d_lb, ITEMS), args.reps, args.batch)
-        res = json.loads(subprocess.run([str(exe), str(n), str(args.reps), str(args.batch), str(blocks)],
-                                        check=True, capture_output=True, text=True).stdout)
-        assert res["error"] == "no error", res
-        cub_ms.append(res["median_ms"])
-        copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps, 1)
+        cub_ms += time_launches(cpp, args.reps, args.batch)
+        copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps, args.batch)
     nbytes = 2 * n * 4
     np.testing.assert_array_equal(d_lb[:check].copy_to_host(), d_out[:check].copy_to_host())
     med = {k: statistics.median(v) for k, v in (("coop", coop_ms), ("coop_lb", coop_lb_ms), ("cub", cub_ms), ("copy", copy_ms))}
@@ -98,12 +100,12 @@ def main() -> None:
         "copy_TBps": nbytes / med["copy"] / 1e9,
         "ratio_coop_over_cub_time": med["coop"] / med["cub"],
         "coop_launch_bounds_ms": med["coop_lb"], "ratio_coop_launch_bounds_over_cub_time": med["coop_lb"] / med["cub"],
-        "coop_launch_bounds_registers": _one(scan_tiles_lb.get_regs_per_thread()),
+        "coop_launch_bounds_registers": one(scan_tiles_lb.get_regs_per_thread()),
         "cub_over_copy": med["copy"] / med["cub"],
-        "coop_rounds_ms": coop_ms[:: args.reps], "cub_rounds_ms": cub_ms,
+        "coop_rounds_ms": coop_ms[:: args.reps], "cub_rounds_ms": cub_ms[:: args.reps],
         "cpp_ptxas_usage": cpp_usage,
-        "coop_registers": _one(scan_tiles.get_regs_per_thread()),
-        "coop_shared_bytes": _one(scan_tiles.get_shared_mem_per_block()),
+        "coop_registers": one(scan_tiles.get_regs_per_thread()),
+        "coop_shared_bytes": one(scan_tiles.get_shared_mem_per_block()),
         "first_launch_s (compile incl.)": first_launch_s, "host_us_per_launch": launch_us,
         "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(),
     }

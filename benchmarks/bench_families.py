@@ -6,9 +6,9 @@
 Families: block reduce, block exchange, block radix sort, block merge sort, block histogram,
 block run-length decode, warp reduce, warp scan (``FAMILIES`` below says what each kernel does).
 The C++ kernels (``benchmarks/families_cub.cu``, ``extern "C"``) are built by nvcc to a cubin
-(``bench_pipeline.build_reference``) against the same CCCL headers and launched from this
+(``harness.build_reference``) against the same CCCL headers and launched from this
 process with cuda.core on the same stream, with the same arrays, so both sides are timed the
-same way: CUDA events around batches of launches (``bench_pipeline.time_launches``), rounds
+same way: CUDA events around batches of launches (``harness.time_launches``), rounds
 alternating between the sides, median. Each side's output is checked against NumPy once
 before timing. Registers and static shared memory of both kernels are reported. The coop
 kernels are also timed compiled with ``launch_bounds`` (the C++ kernels declare
@@ -37,9 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import coop  # noqa: E402
 from _progress import note  # noqa: E402
 
-# bench_pipeline (the shared harness: build_reference, time_launches) compiles kernels when
-# imported; it is imported where used, so this module also loads in the CPU tests and under
-# numba-cuda's simulator (tests/test_bench_families.py runs the coop kernels there).
+from harness import build_reference, cpp_launch, cpp_usage, load_kernels, one, time_launches  # noqa: E402
 
 # --------------------------------------------------------------------------- sizes (also given to nvcc as -D)
 
@@ -55,8 +53,6 @@ SIZES = {k: v for k, v in globals().items() if k.split("_")[0] in ("REDUCE", "EX
 RLD_MAX_RUN = 8  # run lengths are uniform in 1..RLD_MAX_RUN
 
 
-def nvcc_defines() -> list[str]:
-    return [f"-D{k}={v}" for k, v in SIZES.items()]
 
 
 # --------------------------------------------------------------------------- the coop kernels
@@ -333,37 +329,6 @@ FAMILIES = {f.name: f for f in (
 # --------------------------------------------------------------------------- running one family
 
 
-def cpp_usage(kernel, device_id: int) -> tuple[int, int]:
-    """(registers per thread, static shared bytes) of a cuda.core Kernel."""
-    attrs = kernel.attributes
-    try:
-        attrs = attrs[device_id]  # cuda.core 1.x: a view per device
-    except TypeError:
-        pass
-    vals = [getattr(attrs, name) for name in ("num_regs", "shared_size_bytes")]
-    regs, smem = (v() if callable(v) else v for v in vals)  # methods before cuda.core 1.0, properties since
-    return regs, smem
-
-
-def load_cpp(cubin: Path):
-    """{kernel name: cuda.core Kernel} of the nvcc-built cubin."""
-    from cuda.core import ObjectCode
-
-    code = ObjectCode.from_cubin(cubin.read_bytes())
-    return {name: code.get_kernel(name) for name in FAMILIES}
-
-
-def cpp_launch(kernel, grid: int, threads: int, args: list):
-    """A no-argument launcher of a C++ kernel on the default stream (numba's, so the events of
-    ``time_launches`` bracket it as they do numba's launches): device arrays go as their
-    pointers, int64 scalars as 8-byte integers."""
-    from cuda.core import LaunchConfig, Stream, launch
-
-    stream, config = Stream.from_handle(0), LaunchConfig(grid=grid, block=threads)
-    params = [a.__cuda_array_interface__["data"][0] if hasattr(a, "__cuda_array_interface__") else a for a in args]
-    return lambda: launch(stream, config, kernel, *params)
-
-
 def _host_us(launch, count=50) -> float:
     cuda.synchronize()
     t0 = time.perf_counter()
@@ -375,7 +340,6 @@ def _host_us(launch, count=50) -> float:
 
 
 def run_family(fam: Family, cpp_kernel, a, dev) -> dict:
-    from bench_pipeline import _one, time_launches
     log2n = max(fam.log2n - a.shrink, 12)
     note(f"{fam.name}: inputs (2^{log2n}), first launches (compile), NumPy checks of both sides")
     case = fam.setup(log2n, np.random.default_rng(0), dev.MULTIPROCESSOR_COUNT)
@@ -399,11 +363,11 @@ def run_family(fam: Family, cpp_kernel, a, dev) -> dict:
     order = list(launches)
     for r in range(a.rounds):
         for s in order[r % len(order):] + order[:r % len(order)]:  # each side goes first in turn
-            times[s] += time_launches(launches[s], a.reps, a.batch, lead=2)
+            times[s] += time_launches(launches[s], a.reps, a.batch)
     med = {s: statistics.median(v) for s, v in times.items()}
     cpp = med["cuda_cpp_cub"]
-    regs = {s: _one(k.get_regs_per_thread()) for s, k in sides.items()}
-    smem = {s: _one(k.get_shared_mem_per_block()) for s, k in sides.items()}
+    regs = {s: one(k.get_regs_per_thread()) for s, k in sides.items()}
+    smem = {s: one(k.get_shared_mem_per_block()) for s, k in sides.items()}
     regs["cuda_cpp_cub"], smem["cuda_cpp_cub"] = cpp_usage(cpp_kernel, dev.id)
     entry = {
         "family": fam.name, "description": fam.description,
@@ -443,10 +407,9 @@ def main() -> int:
         ap.error(f"unknown famil{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)}; known: {', '.join(FAMILIES)}")
     work = Path(os.environ.get("OUT", "/tmp"))
     note("building the C++ references (benchmarks/families_cub.cu) with nvcc to a cubin")
-    from bench_pipeline import build_reference
-    cubin, _ = build_reference(work, "families_cub.cu", ("-cubin", *nvcc_defines()))
+    cubin, _ = build_reference(work, "families_cub.cu", SIZES)
     dev = cuda.get_current_device()
-    cpp = load_cpp(cubin)
+    cpp = load_kernels(cubin, FAMILIES)
     results, failed = [], []
     for name in names:
         try:

@@ -4,8 +4,9 @@
 
 One tile of BLOCK*ITEMS int32 per thread block over 2^28 int32 (1 GiB in, 1 GiB out).
 The C++ reference (benchmarks/pipeline_cub.cu) is built with nvcc against the same CCCL
-headers in the same run. Both are timed with CUDA events (median of --reps launches
-after a warm-up); a device-to-device copy of the same size is timed for context.
+headers in the same run, loaded as a cubin and launched from Python. Both sides (and a
+device-to-device copy of the same size, for context) are timed by ``harness.time_launches``:
+CUDA events around batches of launches after untimed ones, rounds alternating.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,10 +25,11 @@ import numpy as np
 from numba import cuda
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import cub_bindings as cb  # noqa: E402
 from _progress import note  # noqa: E402
+from harness import build_reference, cpp_launch, device_name, load_kernels, one, time_launches  # noqa: E402
 
 
 def _shared_ptr32() -> bool:
@@ -88,57 +88,18 @@ pipeline_advance = cuda.jit(pipeline_advance_body)
 pipeline_lb = cuda.jit(launch_bounds=BLOCK)(pipeline_body)
 
 
-def _one(v):
-    return next(iter(v.values())) if isinstance(v, dict) else v
-
-
-def time_launches(launch, reps: int, batch: int = 1, lead: int = 0) -> list[float]:
-    """Milliseconds per launch: CUDA events around ``batch`` launches, ``reps`` times.
-    ``lead`` untimed launches go first each time, so the GPU is busy when the first event is
-    reached and the host's time to queue the first timed launch stays out of the window."""
-    launch()
-    cuda.synchronize()
-    out = []
-    for _ in range(reps):
-        a, b = cuda.event(), cuda.event()
-        for _ in range(lead):
-            launch()
-        a.record()
-        for _ in range(batch):
-            launch()
-        b.record()
-        b.synchronize()
-        out.append(cuda.event_elapsed_time(a, b) / batch)
-    return out
-
-
-def build_reference(work: Path, source: str = "pipeline_cub.cu", extra: tuple[str, ...] = ()) -> tuple[Path, str]:
-    """nvcc ``benchmarks/<source>`` into ``work``: a program, or with ``extra`` ``-cubin`` a
-    cubin (``<stem>.cubin``) to load by kernel name; ``extra``: more nvcc flags (``-D...``)."""
-    nvcc = shutil.which("nvcc") or "/usr/local/cuda/bin/nvcc"
-    if not Path(nvcc).exists():
-        raise SystemExit("bench_pipeline: nvcc not found (PATH or /usr/local/cuda/bin)")
-    from cub_bindings._runtime.nvrtc_service import include_dirs
-
-    exe = work / (Path(source).stem + (".cubin" if "-cubin" in extra else ""))
-    cmd = [nvcc, "-O3", "-Xptxas=-v", "-std=c++17", "-arch=sm_90", f"-DBLOCK={BLOCK}", f"-DITEMS={ITEMS}",
-           f"-I{include_dirs()[0]}", *extra, str(ROOT / "benchmarks" / source), "-o", str(exe)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    usage = [ln.strip() for ln in out.stderr.splitlines() if "registers" in ln]
-    return exe, usage[-1] if usage else ""
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--log2n", type=int, default=28)
-    ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--rounds", type=int, default=3, help="alternate numba / C++ this many times")
     ap.add_argument("--json")
     args = ap.parse_args()
     n = 1 << args.log2n
     work = Path(os.environ.get("OUT", "/tmp"))
     note("building the C++ reference (benchmarks/pipeline_cub.cu) with nvcc")
-    exe, cpp_usage = build_reference(work)
+    cubin, cpp_usage = build_reference(work, "pipeline_cub.cu", {"BLOCK": BLOCK, "ITEMS": ITEMS})
+    cpp_kernel = load_kernels(cubin, ["pipeline"])["pipeline"]
 
     note(f"first launch over 2^{args.log2n} int32 (compiles the numba kernel), checked against numpy")
     h = np.random.default_rng(0).integers(-100, 100, n, dtype=np.int32)
@@ -157,22 +118,24 @@ def main() -> None:
     np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
     pipeline_advance[blocks, BLOCK](d_in, d_copy)
     np.testing.assert_array_equal(d_copy[:check].copy_to_host(), d_out[:check].copy_to_host())
+    d_cpp = cuda.device_array(n, np.int32)
+    cpp = cpp_launch(cpp_kernel, blocks, BLOCK, [d_in, d_cpp])
+    cpp()
+    np.testing.assert_array_equal(d_cpp.copy_to_host(), d_out.copy_to_host())
     numba_ms, numba_lb_ms, numba_sh_ms, numba_adv_ms, cub_ms, copy_ms = [], [], [], [], [], []
     for i in range(args.rounds):
-        note(f"round {i + 1}/{args.rounds}: {args.reps} launches each of numba, numba + launch_bounds, "
+        note(f"round {i + 1}/{args.rounds}: {args.reps} batches of launches each of numba, numba + launch_bounds, "
              "numba with one shared buffer, numba with cb.advance, C++/CUB, and a device copy")
         numba_ms += time_launches(lambda: pipeline[blocks, BLOCK](d_in, d_out), args.reps)
         numba_lb_ms += time_launches(lambda: pipeline_lb[blocks, BLOCK](d_in, d_out), args.reps)
         numba_sh_ms += time_launches(lambda: pipeline_shared[blocks, BLOCK](d_in, d_out), args.reps)
         numba_adv_ms += time_launches(lambda: pipeline_advance[blocks, BLOCK](d_in, d_out), args.reps)
-        res = json.loads(subprocess.run([str(exe), str(n), str(args.reps)], check=True, capture_output=True, text=True).stdout)
-        assert res["error"] == "no error", res
-        cub_ms.append(res["median_ms"])
+        cub_ms += time_launches(cpp, args.reps)
         copy_ms += time_launches(lambda: d_copy.copy_to_device(d_in), args.reps)
     nbytes = 2 * n * 4
     med = {k: statistics.median(v) for k, v in (("numba", numba_ms), ("numba_lb", numba_lb_ms), ("numba_shared", numba_sh_ms), ("numba_advance", numba_adv_ms), ("cub", cub_ms), ("copy", copy_ms))}
     result = {
-        "device": cuda.get_current_device().name.decode() if isinstance(cuda.get_current_device().name, bytes) else cuda.get_current_device().name,
+        "device": device_name(), "timing": "harness.time_launches: CUDA events around batches after untimed launches, both sides launched from Python",
         "n": n, "block": BLOCK, "items_per_thread": ITEMS,
         "numba_cub_bindings_ms": med["numba"], "numba_launch_bounds_ms": med["numba_lb"],
         "cuda_cpp_cub_ms": med["cub"], "d2d_copy_ms": med["copy"],
@@ -183,10 +146,10 @@ def main() -> None:
         "ratio_numba_shared_buffer_over_cub_time": med["numba_shared"] / med["cub"],
         "numba_advance_ms": med["numba_advance"], "ratio_numba_advance_over_cub_time": med["numba_advance"] / med["cub"],
         "cpp_ptxas_usage": cpp_usage,
-        "registers": {"numba": _one(pipeline.get_regs_per_thread()), "numba_launch_bounds": _one(pipeline_lb.get_regs_per_thread()),
-                      "numba_advance": _one(pipeline_advance.get_regs_per_thread())},
-        "shared_bytes": {"numba": _one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": _one(pipeline_lb.get_shared_mem_per_block()),
-                         "numba_shared_buffer": _one(pipeline_shared.get_shared_mem_per_block())},
+        "registers": {"numba": one(pipeline.get_regs_per_thread()), "numba_launch_bounds": one(pipeline_lb.get_regs_per_thread()),
+                      "numba_advance": one(pipeline_advance.get_regs_per_thread())},
+        "shared_bytes": {"numba": one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": one(pipeline_lb.get_shared_mem_per_block()),
+                         "numba_shared_buffer": one(pipeline_shared.get_shared_mem_per_block())},
         "first_launch_s (compile incl.)": first_launch_s,
         "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
     }

@@ -1,16 +1,10 @@
 // CUDA C++ reference for benchmarks/bench_selective_scan.py: the selective-scan forward
 // kernel of examples/selective_scan.py written with CUB (one shared-memory union, as a C++
-// author writes it). Reads the inputs from the files the Python side wrote, runs and times
-// the kernel, writes y; prints one JSON line.
-//   selective_scan_cub DIR BATCH DIM L REPS BATCHES
+// author writes it). Built by nvcc to a cubin (benchmarks/harness.py) and launched from
+// Python by name on the same device arrays as the coop kernels, timed the same way.
 #include <cub/block/block_load.cuh>
 #include <cub/block/block_scan.cuh>
 #include <cub/block/block_store.cuh>
-#include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
-#include <vector>
 
 #ifndef BLOCK
 #define BLOCK 128
@@ -46,7 +40,7 @@ struct RunningPrefix
   }
 };
 
-__global__ void __launch_bounds__(BLOCK)
+extern "C" __global__ void __launch_bounds__(BLOCK)
   selective_scan(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
                  float* y, int dim, int L)
 {
@@ -92,70 +86,4 @@ __global__ void __launch_bounds__(BLOCK)
     Store(temp.store).Store(y + (long long) ch * L + start, out, valid);
     __syncthreads();
   }
-}
-
-static std::vector<float> read(const std::string& path, size_t n)
-{
-  std::vector<float> v(n);
-  FILE* f = fopen(path.c_str(), "rb");
-  if (!f || fread(v.data(), sizeof(float), n, f) != n)
-  {
-    fprintf(stderr, "cannot read %s\n", path.c_str());
-    exit(2);
-  }
-  fclose(f);
-  return v;
-}
-
-static float* upload(const std::vector<float>& v)
-{
-  float* p;
-  cudaMalloc(&p, v.size() * sizeof(float));
-  cudaMemcpy(p, v.data(), v.size() * sizeof(float), cudaMemcpyHostToDevice);
-  return p;
-}
-
-int main(int argc, char** argv)
-{
-  if (argc < 7)
-  {
-    fprintf(stderr, "usage: %s DIR BATCH DIM L REPS BATCHES\n", argv[0]);
-    return 2;
-  }
-  const std::string dir = argv[1];
-  const int batch = atoi(argv[2]), dim = atoi(argv[3]), L = atoi(argv[4]), reps = atoi(argv[5]), batches = atoi(argv[6]);
-  const size_t nu = (size_t) batch * dim * L, nbc = (size_t) batch * DSTATE * L;
-  float* u     = upload(read(dir + "/u.bin", nu));
-  float* delta = upload(read(dir + "/delta.bin", nu));
-  float* A     = upload(read(dir + "/A.bin", (size_t) dim * DSTATE));
-  float* B     = upload(read(dir + "/B.bin", nbc));
-  float* C     = upload(read(dir + "/C.bin", nbc));
-  float* D     = upload(read(dir + "/D.bin", dim));
-  float* y;
-  cudaMalloc(&y, nu * sizeof(float));
-  const int grid = batch * dim;
-  selective_scan<<<grid, BLOCK>>>(u, delta, A, B, C, D, y, dim, L);  // warm up, and the result
-  std::vector<float> host(nu);
-  cudaMemcpy(host.data(), y, nu * sizeof(float), cudaMemcpyDeviceToHost);
-  FILE* f = fopen((dir + "/y_cub.bin").c_str(), "wb");
-  fwrite(host.data(), sizeof(float), nu, f);
-  fclose(f);
-  cudaEvent_t a, b;
-  cudaEventCreate(&a);
-  cudaEventCreate(&b);
-  std::vector<float> ms(reps);
-  for (int r = 0; r < reps; ++r)
-  {
-    cudaEventRecord(a);
-    for (int i = 0; i < batches; ++i)
-      selective_scan<<<grid, BLOCK>>>(u, delta, A, B, C, D, y, dim, L);
-    cudaEventRecord(b);
-    cudaEventSynchronize(b);
-    cudaEventElapsedTime(&ms[r], a, b);
-    ms[r] /= batches;
-  }
-  std::sort(ms.begin(), ms.end());
-  cudaError_t err = cudaGetLastError();
-  printf("{\"median_ms\": %.5f, \"min_ms\": %.5f, \"error\": \"%s\"}\n", ms[reps / 2], ms[0], cudaGetErrorString(err));
-  return err != cudaSuccess;
 }

@@ -6,7 +6,6 @@ that NVVM drops the ones the Numba code does not call). CPU tier: every kernel l
 cubin (it failed with ``ptxas fatal: Unresolved extern function 'cub_coop_op_...'``)."""
 
 import numba
-import numpy as np
 import pytest
 from numba import cuda, types
 
