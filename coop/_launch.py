@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
-import json
 import os
 import threading
 from operator import itemgetter
@@ -259,9 +258,10 @@ def _new_table(owner):
     return table
 
 
-def _register(owner, args, kernel, cfg):
-    """File ``kernel``, compiled or found by ``owner`` for the launch values ``args``, in the
-    table for those values, and route the launched dispatcher's calls through the tables."""
+def _register(owner, args, tys, kernel, cfg):
+    """File ``kernel``, compiled or found by ``owner`` for the launch values ``args`` (of
+    types ``tys``), in the table for those values, and route the launched dispatcher's calls
+    through the tables."""
     literal, shaped = _positions(owner)
     if not (literal or shaped):
         return
@@ -275,7 +275,7 @@ def _register(owner, args, kernel, cfg):
         return
     if table is None:
         table = routes.tables[key] = _new_table(owner)
-    sig = tuple(owner.typeof_pyval(a)._code for a in args)
+    sig = tuple(t._code for t in tys)
     if sig not in table._coop_sigs:
         launcher = table._coop_sigs[sig] = _launcher(kernel)  # the C-level table holds no reference
         table._insert(list(sig), launcher, cuda=True)
@@ -348,6 +348,28 @@ def _code_id(disp) -> str:
     return cid
 
 
+def format_sidecar(data: dict) -> str:
+    """The side file's one line: ``<code id> <literal positions> <shaped positions> <block>``
+    (positions comma-separated, ``-`` for none; block ``1`` when launches are keyed on the
+    block shape). A line, not JSON: a cached kernel's first launch reads it, and parsing JSON
+    the first time in a process costs more than the rest of the read."""
+    def positions(p):
+        return ",".join(map(str, p)) or "-"
+
+    return f"{data['code']} {positions(data['literal'])} {positions(data['shape'])} {int(bool(data['block']))}\n"
+
+
+def parse_sidecar(text: str) -> dict:
+    """``format_sidecar``'s line as its dict; ValueError when it is not one."""
+    code, literal, shape, block = text.split()
+    def positions(p):
+        return [] if p == "-" else [int(x) for x in p.split(",")]
+
+    if block not in ("0", "1"):
+        raise ValueError(f"not a side-file line: {text!r}")
+    return {"code": code, "literal": positions(literal), "shape": positions(shape), "block": block == "1"}
+
+
 def _read_sidecar(disp, cfg):
     """Take the positions and the block keying a previous process wrote for this kernel."""
     disp._coop_sidecar = None
@@ -355,13 +377,17 @@ def _read_sidecar(disp, cfg):
     if path is None:
         return
     try:
-        with open(path) as f:
-            data = json.load(f)
-        if data.get("code") != _code_id(disp):
-            return
-        literal, shaped = frozenset(data["literal"]), frozenset(data["shape"])
-    except (OSError, ValueError, KeyError, TypeError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            text = os.read(fd, 4096).decode()
+        finally:
+            os.close(fd)
+        data = parse_sidecar(text)
+    except (OSError, ValueError):
         return
+    if data["code"] != _code_id(disp):
+        return
+    literal, shaped = frozenset(data["literal"]), frozenset(data["shape"])
     disp._coop_sidecar = data
     d = disp.__dict__
     if literal - d.get("_coop_literal_positions", frozenset()):
@@ -370,7 +396,7 @@ def _read_sidecar(disp, cfg):
         disp._coop_shape_positions = d.get("_coop_shape_positions", frozenset()) | shaped
     root = cfg.dispatcher if cfg is not None else disp
     r = root.__dict__
-    if (data.get("block") and "_launch_config_key" not in r and not r.get("_coop_grid_keyed")
+    if (data["block"] and "_launch_config_key" not in r and not r.get("_coop_grid_keyed")
             and root._launch_config_default_key is None):
         root._launch_config_key = _block_key
 
@@ -393,7 +419,7 @@ def _write_sidecar(disp, cfg):
         disp._cache._impl.locator.ensure_cache_path()
         tmp = f"{path}.tmp.{os.getpid()}.{threading.get_ident()}"
         with open(tmp, "w") as f:
-            json.dump(new, f)
+            f.write(format_sidecar(new))
         os.replace(tmp, path)
     except OSError:
         return
@@ -437,24 +463,23 @@ def _flatten(args, kws):
     return tuple(args) + tuple(v for _, v in pairs)
 
 
-def _literalize(args, positions):
-    return tuple(types.literal(int(a)) if i in positions and isinstance(a, (int, np.integer)) and not isinstance(a, bool)
-                 else a for i, a in enumerate(args))
-
-
-def _shape_args(self, args, positions):
-    """``args`` with the array values at ``positions`` replaced by their ``ShapedArray`` types."""
-    out = list(args)
+def _literalize(argtypes: list, args, positions) -> None:
+    """Type the integer values at ``positions`` as literals, in ``argtypes`` (in place)."""
     for i in positions:
-        if i >= len(out):
+        if i < len(args):
+            a = args[i]
+            if isinstance(a, (int, np.integer)) and not isinstance(a, bool):
+                argtypes[i] = types.literal(int(a))
+
+
+def _shape_args(argtypes: list, args, positions) -> None:
+    """Type the arrays at ``positions`` as ``ShapedArray``s of their shapes, in ``argtypes`` (in place)."""
+    for i in positions:
+        if i >= len(args) or isinstance(argtypes[i], ShapedArray):
             continue
-        a = out[i]
-        if isinstance(a, ShapedArray):
-            continue
-        ty, shape = self.typeof_pyval(a), shape_of_value(a)
+        ty, shape = argtypes[i], shape_of_value(args[i])
         if isinstance(ty, types.Array) and shape is not None and len(shape) == ty.ndim:
-            out[i] = ShapedArray(ty, shape)
-    return tuple(out)
+            argtypes[i] = ShapedArray(ty, shape)
 
 
 class _LiteralArgs:
@@ -532,7 +557,6 @@ def _literal_dispatch():
 
     if getattr(CUDADispatcher, "_coop_literal_dispatch", False):
         return
-    original = CUDADispatcher._compile_for_args
     global _base_call
     _base_call = CUDADispatcher.call
 
@@ -547,42 +571,46 @@ def _literal_dispatch():
         cfg = current_launch_config()
         if "_coop_sidecar" not in self.__dict__:
             _read_sidecar(self, cfg)
-        kernel = _compile_with_requests(self, args, kws)
+        tys = [self.typeof_pyval(a) for a in args]  # once: the compile and the table use them
+        kernel = _compile_with_requests(self, args, tys, kws)
         if cfg is not None:
             if cfg._kernel_launch_config_sensitive:
                 _grid_keyed(cfg.dispatcher)
-            _register(self, args, kernel, cfg)
+            _register(self, args, tys, kernel, cfg)
         _write_sidecar(self, cfg)
         return kernel
 
-    def _compile_with_requests(self, args, kws):
+    def _compile_with_requests(self, args, tys, kws):
+        """Compile for the argument types ``tys`` of the values ``args`` (numba-cuda's
+        ``_compile_for_args``, with the types already taken), the requested positions typed
+        as literals / shaped arrays; a request made while typing adds its positions."""
+        assert not kws  # as numba-cuda's: kernels take no keyword arguments
         positions = self.__dict__.get("_coop_literal_positions", frozenset())
         shaped = self.__dict__.get("_coop_shape_positions", frozenset())
-        if positions:
-            args = _literalize(args, positions)
-        if shaped:
-            args = _shape_args(self, args, shaped)
+        argtypes = list(tys)
+        _literalize(argtypes, args, positions)
+        _shape_args(argtypes, args, shaped)
         while True:
             try:
-                kernel = original(self, *args, **kws)
+                kernel = self.compile(tuple(argtypes))
                 if (positions or shaped or _passes_traits(args)) and not any(e is _LITERAL_ARGS
                                                                           for e in kernel.extensions):
                     kernel.extensions = [*kernel.extensions, _LITERAL_ARGS]
                 return kernel
             except ForceLiteralArg as exc:
                 requested = set(exc.requested_args)
-                if any(isinstance(args[i], types.Literal) for i in requested) or not requested:
+                if any(isinstance(argtypes[i], types.Literal) for i in requested) or not requested:
                     raise CompilerError(f"repeated literal typing request for arguments {sorted(requested)}") from exc
                 positions = positions | requested
                 self._coop_literal_positions = positions
-                args = _literalize(args, requested)
+                _literalize(argtypes, args, requested)
             except ShapeRequest as exc:
                 requested = exc.positions
                 if exc.func is not self.py_func or not requested or any(
-                        i >= len(args) or isinstance(args[i], ShapedArray) for i in requested):
+                        i >= len(argtypes) or isinstance(argtypes[i], ShapedArray) for i in requested):
                     raise  # not this kernel's arguments, or already shaped: the message is the error
-                args = _shape_args(self, args, requested)
-                if not all(isinstance(args[i], ShapedArray) for i in requested):
+                _shape_args(argtypes, args, requested)
+                if not all(isinstance(argtypes[i], ShapedArray) for i in requested):
                     raise
                 shaped = shaped | requested
                 self._coop_shape_positions = shaped

@@ -410,7 +410,10 @@ def test_a_second_process_loads_the_cached_coop_kernel_without_compiling(tmp_pat
     # linked without the headers' unused variables (140 KB of cubin with them)
     assert all(launch["cubin_bytes"] < 32_000 for launch in first["launches"]), first["launches"]
     (entry,) = [p for p in tmp_path.rglob("*k_ipt_arg*.coop")]
-    assert json.loads(entry.read_text())["literal"] == [2] and json.loads(entry.read_text())["block"] is True
+    from coop._launch import parse_sidecar
+
+    side = parse_sidecar(entry.read_text())
+    assert side["literal"] == [2] and side["shape"] == [] and side["block"] is True
 
     # a new grid for each: found in the cache (keyed on the block shape), nothing typed, no NVRTC
     steps = [(name, grid + 7, block, arg) for name, grid, block, arg in STEPS]
@@ -559,3 +562,14 @@ def test_a_kernel_traits_argument_passes_nothing_and_relaunches_find_the_kernel(
     assert gpu.last.types[2] == types.Tuple(())  # the traits argument: nothing reaches the kernel
     src = source_of(gpu.last.kernel)
     assert "BlockLoad<" in src and "BlockScan<" in src
+
+
+def test_sidecar_line_round_trips_and_refuses_other_text():
+    from coop._launch import format_sidecar, parse_sidecar
+
+    for data in ({"code": "ab12", "literal": [2], "shape": [], "block": True},
+                 {"code": "ff", "literal": [], "shape": [0, 3], "block": False}):
+        assert parse_sidecar(format_sidecar(data)) == data
+    for bad in ("", "{\"code\": \"ab\"}", "ab 1 - 2", "ab 1 - 1 extra"):
+        with pytest.raises(ValueError):
+            parse_sidecar(bad)
