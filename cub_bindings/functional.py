@@ -36,6 +36,7 @@ from cub_bindings._runtime.registry import (ENABLE_CUDASIM, lowering_registry, r
 class CxxFunctor:
     name: str
     cxx: str  # e.g. "::cuda::std::plus<>"
+    header: str = "cuda/std/functional"  # what a shim using it includes
 
     def __repr__(self):
         return f"cub_bindings.functional.{self.name}"
@@ -44,8 +45,8 @@ class CxxFunctor:
 plus = CxxFunctor("plus", "::cuda::std::plus<>")
 multiplies = CxxFunctor("multiplies", "::cuda::std::multiplies<>")
 minus = CxxFunctor("minus", "::cuda::std::minus<>")
-minimum = CxxFunctor("minimum", "::cuda::minimum<>")
-maximum = CxxFunctor("maximum", "::cuda::maximum<>")
+minimum = CxxFunctor("minimum", "::cuda::minimum<>", "cuda/functional")
+maximum = CxxFunctor("maximum", "::cuda::maximum<>", "cuda/functional")
 bit_and = CxxFunctor("bit_and", "::cuda::std::bit_and<>")
 bit_or = CxxFunctor("bit_or", "::cuda::std::bit_or<>")
 bit_xor = CxxFunctor("bit_xor", "::cuda::std::bit_xor<>")

@@ -32,6 +32,16 @@ _SCALARS = {
     types.boolean: "bool",
 }
 
+#: headers declaring the C++ types above that <cuda/std/cstdint> does not: included by a
+#: compile whose source or measured layouts spell them
+TYPE_HEADERS = {"__half": "cuda_fp16.h"}
+
+
+def type_headers(*texts: str) -> list[str]:
+    """The ``TYPE_HEADERS`` whose type any of ``texts`` (C++ source, layout types) spells."""
+    return [h for name, h in TYPE_HEADERS.items() if any(name in t for t in texts)]
+
+
 #: Builtin C++ spellings met in CUB signatures and the Numba type used for them.
 BUILTIN_CXX = {
     "int": types.int32,

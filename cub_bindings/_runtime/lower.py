@@ -155,7 +155,8 @@ def emit_call(context, builder, plan: CallPlan, self_ptr, self_index, arg_vals, 
     for ty in udt.used_in(_types_of(plan)):
         udt.define_wrappers(context, ty, builder.module)
     sp = plan.specialization
-    headers = [sp.spec.header] + [ap.numba_type.specialization.spec.header for ap in plan.supplied if ap.param.role == "extractor"]
+    headers = [sp.spec.header] + [ap.numba_type.specialization.spec.header for ap in plan.supplied
+                                  if ap.param.role == "extractor"] + render.call_headers(plan)
     shimset.add(symbol, code, headers=headers, preamble=preamble, layouts=[sp.temp_storage_cxx])
 
     by_id = {id(ap): v for ap, v in zip(plan.supplied, arg_vals)}

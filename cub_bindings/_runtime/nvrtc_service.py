@@ -178,10 +178,13 @@ def compile_shims(
             ltoir, layouts = _unpack(blob)
             return CompiledShims(ltoir, layouts, key, from_cache=True)
     full = _LAYOUT_DECL + source if layout_types else source
+    from cub_bindings._runtime.cxx import type_headers
+
+    full = "".join(f"#include <{h}>\n" for h in type_headers(source, *layout_types)) + full
     if dump := os.environ.get("CUB_COOP_DUMP_SHIMS"):
         Path(dump).mkdir(parents=True, exist_ok=True)
         (Path(dump) / f"{key}.cu").write_text(full)
-    offset = _LAYOUT_DECL.count("\n") if layout_types else 0  # the log's line numbers are of `full`
+    offset = full[: len(full) - len(source)].count("\n")  # the log's line numbers are of `full`
     ltoir, layouts, seconds = _nvrtc(full, layout_types, arch, key, offset)
     with _lock:
         _count += 1

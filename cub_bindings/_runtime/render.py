@@ -121,6 +121,20 @@ def runtime_args(plan: CallPlan) -> list[ArgPlan]:
             if not (ap.op is not None and ap.op.kind != "stateful") and ap.param.role != "decomposer"]
 
 
+def call_headers(plan: CallPlan) -> list[str]:
+    """Headers a rendered call needs besides its class's: those of the C++ functors it passes
+    (``<cuda/std/functional>``, ``<cuda/functional>``) and ``<cuda/std/tuple>`` for a
+    decomposer. Included only when used: ``<cuda/std/functional>`` alone is about a sixth
+    of NVRTC's time for a load+scan+store kernel."""
+    out = []
+    for ap in plan.supplied:
+        if ap.op is not None and ap.op.kind == "cxx":
+            out.append(ap.op.functor.header)
+        if ap.param.role == "decomposer":
+            out.append("cuda/std/tuple")
+    return list(dict.fromkeys(out))
+
+
 def render_call(plan: CallPlan, op_symbols: dict, ctor: bool = False,
                 storage_symbol: str | None = None) -> tuple[str, str, dict]:
     """(symbol, C++ code, preamble) for a method call, or a persistent object's constructor.

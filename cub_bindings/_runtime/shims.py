@@ -34,7 +34,10 @@ from cub_bindings._runtime.nvrtc_service import (DEFAULT_ARCH, CompiledShims, NV
 from cub_bindings._runtime.smem_plan import (OPT_IN_BYTES, STATIC_SHARED_BYTES, PlanInfo, PlanUse, Rendered,
                                              keep_dynamic_arrays, numba_static_shared, uses_dynamic_arrays)
 
-BASE_HEADERS = ("cuda/std/cstdint", "cuda/std/functional", "cuda/functional")
+# every shim set: the fixed-width types its signatures spell. A call adds its class's header
+# and what else it uses (render.call_headers); a shared-memory plan adds <cuda/std/type_traits>.
+BASE_HEADERS = ("cuda/std/cstdint",)
+PLAN_HEADERS = ("cuda/std/type_traits",)
 _layouts: dict[str, tuple[int, int]] = {}
 _layout_lock = threading.Lock()
 
@@ -154,6 +157,8 @@ class ShimSet:
         if not self.shims and plan is None:
             return ""
         headers, preamble = dict(self.headers), dict(self.preamble)
+        if plan is not None:
+            headers.update(dict.fromkeys(PLAN_HEADERS))
         for u in plan.uses if plan else ():
             headers.update(dict.fromkeys(u.headers))
             for k, v in u.preamble.items():
