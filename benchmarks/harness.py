@@ -67,6 +67,7 @@ def load_kernels(cubin: Path, names) -> dict:
     """{name: cuda.core Kernel} of the ``extern "C"`` kernels ``names`` of an nvcc-built cubin."""
     from cuda.core import ObjectCode
 
+    cuda.current_context()  # numba's (primary) context, current: cuda.core loads the module into it
     code = ObjectCode.from_cubin(cubin.read_bytes())
     return {name: code.get_kernel(name) for name in names}
 
