@@ -235,7 +235,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=25)
     ap.add_argument("--batch", type=int, default=200)
-    ap.add_argument("--repeats", type=int, default=5, help="fresh processes per kernel for the cached first launch")
+    ap.add_argument("--repeats", type=int, default=9, help="fresh processes per kernel for the cached first launch")
     ap.add_argument("--json")
     ap.add_argument("--fake-gpu", action="store_true")
     ap.add_argument("--child")

@@ -21,7 +21,7 @@
 
 #if !defined(REDUCE_THREADS) || !defined(EXCHANGE_THREADS) || !defined(RADIX_THREADS) || !defined(MERGE_THREADS) \
   || !defined(HISTO_THREADS) || !defined(RLD_THREADS) || !defined(WARP_THREADS_PER_BLOCK)
-#  error "build with bench_families.nvcc_defines() (the sizes are bench_families.py's)"
+#  error "build with bench_families.SIZES as -D flags (harness.build_reference does)"
 #endif
 
 // One tile per block: vectorized load, BlockReduce::Sum, one partial per block.
