@@ -29,13 +29,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 from _progress import note  # noqa: E402
 
 
-def _shared_ptr32() -> bool:
-    from cub_bindings._runtime.datalayout import in_effect  # CUB_COOP_SHARED_PTR32=0 measures without
 
-    return in_effect()
-
-
-from harness import build_reference, cpp_launch, load_kernels, one, time_launches  # noqa: E402
+from harness import (build_reference, cpp_launch, device_name, load_kernels, one, shared_ptr32,  # noqa: E402
+                     time_launches)
 from grid_stride_scan import scan_tiles  # noqa: E402
 
 BLOCK, ITEMS = 256, 8
@@ -92,9 +88,8 @@ def main() -> None:
     nbytes = 2 * n * 4
     np.testing.assert_array_equal(d_lb[:check].copy_to_host(), d_out[:check].copy_to_host())
     med = {k: statistics.median(v) for k, v in (("coop", coop_ms), ("coop_lb", coop_lb_ms), ("cub", cub_ms), ("copy", copy_ms))}
-    name = dev.name.decode() if isinstance(dev.name, bytes) else dev.name
     result = {
-        "device": name, "n": n, "block": BLOCK, "items_per_thread": ITEMS, "grid": blocks,
+        "device": device_name(), "n": n, "block": BLOCK, "items_per_thread": ITEMS, "grid": blocks,
         "coop_ms": med["coop"], "cuda_cpp_cub_ms": med["cub"], "d2d_copy_ms": med["copy"],
         "coop_TBps": nbytes / med["coop"] / 1e9, "cub_TBps": nbytes / med["cub"] / 1e9,
         "copy_TBps": nbytes / med["copy"] / 1e9,
@@ -107,7 +102,7 @@ def main() -> None:
         "coop_registers": one(scan_tiles.get_regs_per_thread()),
         "coop_shared_bytes": one(scan_tiles.get_shared_mem_per_block()),
         "first_launch_s (compile incl.)": first_launch_s, "host_us_per_launch": launch_us,
-        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(),
+        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": shared_ptr32(),
     }
     print(json.dumps(result, indent=1))
     if args.json:

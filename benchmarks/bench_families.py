@@ -37,7 +37,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import coop  # noqa: E402
 from _progress import note  # noqa: E402
 
-from harness import build_reference, cpp_launch, cpp_usage, load_kernels, one, time_launches  # noqa: E402
+from harness import (build_reference, cpp_launch, cpp_usage, device_name, load_kernels, one,  # noqa: E402
+                     shared_ptr32, time_launches)
 
 # --------------------------------------------------------------------------- sizes (also given to nvcc as -D)
 
@@ -386,11 +387,6 @@ def run_family(fam: Family, cpp_kernel, a, dev) -> dict:
     return entry
 
 
-def _shared_ptr32() -> bool:
-    from cub_bindings._runtime.datalayout import in_effect
-
-    return in_effect()
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -420,10 +416,10 @@ def main() -> int:
                             "error": f"{type(exc).__name__}: {exc}"[:2000]})
             failed.append(name)
     out = {
-        "device": dev.name.decode() if isinstance(dev.name, bytes) else dev.name, "date": time.strftime("%Y-%m-%d"),
+        "device": device_name(), "date": time.strftime("%Y-%m-%d"),
         "timing": f"CUDA events around batches of {a.batch} launches (2 untimed launches first), {a.reps} batches "
                   f"per round, {a.rounds} rounds, median; C++ launched from Python on the same stream",
-        "shared_ptr32": _shared_ptr32(), "shrink": a.shrink, "families": results,
+        "shared_ptr32": shared_ptr32(), "shrink": a.shrink, "families": results,
     }
     print(json.dumps(out, indent=1))
     if a.json:

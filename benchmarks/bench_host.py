@@ -39,7 +39,7 @@ import numpy as np
 from numba import cuda
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
+sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 
 import coop  # noqa: E402
 from grid_stride_scan import scan_tiles  # noqa: E402
@@ -261,8 +261,9 @@ def main() -> None:
     if args.fake_gpu:
         device = "no GPU (--fake-gpu smoke run: figures meaningless)"
     else:
-        dev = cuda.get_current_device()
-        device = dev.name.decode() if isinstance(dev.name, bytes) else dev.name
+        from harness import device_name
+
+        device = device_name()
     result = {
         "device": device, "date": time.strftime("%Y-%m-%d"), "numba_cuda": numba_cuda.__version__,
         "python": sys.version.split()[0], "grid": GRID, "block": BLOCK, "items_per_thread": ITEMS,

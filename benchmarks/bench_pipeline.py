@@ -29,13 +29,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import cub_bindings as cb  # noqa: E402
 from _progress import note  # noqa: E402
-from harness import build_reference, cpp_launch, device_name, load_kernels, one, time_launches  # noqa: E402
+from harness import (build_reference, cpp_launch, device_name, load_kernels, one, shared_ptr32,  # noqa: E402
+                     time_launches)
 
-
-def _shared_ptr32() -> bool:
-    from cub_bindings._runtime.datalayout import in_effect  # CUB_COOP_SHARED_PTR32=0 measures without
-
-    return in_effect()
 
 
 
@@ -151,7 +147,7 @@ def main() -> None:
         "shared_bytes": {"numba": one(pipeline.get_shared_mem_per_block()), "numba_launch_bounds": one(pipeline_lb.get_shared_mem_per_block()),
                          "numba_shared_buffer": one(pipeline_shared.get_shared_mem_per_block())},
         "first_launch_s (compile incl.)": first_launch_s,
-        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
+        "date": time.strftime("%Y-%m-%d"), "shared_ptr32": shared_ptr32(), "python": platform.python_version(), "numba_cuda": numba.cuda.__version__ if hasattr(numba.cuda, "__version__") else "",
     }
     print(json.dumps(result, indent=1))
     if args.json:

@@ -26,13 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(ROOT / "benchmarks")]
 
 from _progress import note  # noqa: E402
-from harness import build_reference, cpp_launch, device_name, int32, load_kernels, one, time_launches  # noqa: E402
+from harness import (build_reference, cpp_launch, device_name, int32, load_kernels, one, shared_ptr32,  # noqa: E402
+                     time_launches)
 
-
-def _shared_ptr32() -> bool:
-    from cub_bindings._runtime.datalayout import in_effect  # CUB_COOP_SHARED_PTR32=0 measures without
-
-    return in_effect()
 
 
 import selective_scan as ss  # noqa: E402
@@ -101,7 +97,7 @@ def main() -> None:
         "registers": {s: one(k.get_regs_per_thread()) for s, k in kernels.items()},
         "shared_bytes": {s: one(k.get_shared_mem_per_block()) for s, k in kernels.items()},
         "traits_temp_storage_bytes_max": traits.temp_storage_bytes_max,
-        "cpp_ptxas_usage": usage, "max_relative_error_vs_numpy": errors, "date": time.strftime("%Y-%m-%d"), "shared_ptr32": _shared_ptr32(),
+        "cpp_ptxas_usage": usage, "max_relative_error_vs_numpy": errors, "date": time.strftime("%Y-%m-%d"), "shared_ptr32": shared_ptr32(),
     }
     print(json.dumps(result, indent=1))
     if a.json:

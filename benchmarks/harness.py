@@ -105,6 +105,14 @@ def one(v):
     return next(iter(v.values())) if isinstance(v, dict) else v
 
 
+def shared_ptr32() -> bool:
+    """Whether the kernels were built with 32-bit shared-memory pointers (``CUB_COOP_SHARED_PTR32=0``
+    measures without them)."""
+    from cub_bindings._runtime.datalayout import in_effect
+
+    return in_effect()
+
+
 def device_name() -> str:
     name = cuda.get_current_device().name
     return name.decode() if isinstance(name, bytes) else name
