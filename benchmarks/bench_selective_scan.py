@@ -1,4 +1,4 @@
-"""GPU time of the selective-scan example (examples/selective_scan.py, its four coop styles) vs the
+"""GPU time of the selective-scan example (examples/selective_scan.py, its five coop styles) vs the
 same kernel in CUDA C++/CUB (benchmarks/selective_scan_cub.cu, built with nvcc in the same run).
 
     python benchmarks/bench_selective_scan.py [--json out.json]     (on the device machine)

@@ -36,7 +36,7 @@ BENCHMARKS = {
                  ["--log2n", "24", "--reps", "5", "--rounds", "1"]),
     "coop_pipeline": ("bench_coop_pipeline.py", "the grid-stride coop example vs C++/CUB",
                       ["--log2n", "24", "--reps", "3", "--rounds", "1"]),
-    "selective_scan": ("bench_selective_scan.py", "the selective-scan example (four coop styles) vs C++/CUB",
+    "selective_scan": ("bench_selective_scan.py", "the selective-scan example (five coop styles) vs C++/CUB",
                        ["--batch", "2", "--dim", "16", "--length", "1024", "--reps", "3", "--rounds", "1"]),
     "families": ("bench_families.py", "one kernel per primitive family vs C++/CUB",
                  ["--shrink", "4", "--reps", "3", "--rounds", "1"]),

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import os
 import threading
 from operator import itemgetter
@@ -39,6 +38,7 @@ from types import MethodType
 
 import numpy as np
 
+from numba.core.typing import signature
 from numba.cuda import types
 from numba.cuda.launchconfig import current_launch_config
 
@@ -46,6 +46,7 @@ from cub_bindings.extending import ENABLE_CUDASIM
 
 from coop._errors import CoopError, without_compiler_frames
 from coop._shapes import ShapedArray, ShapeRequest, shape_of_value
+from coop._traits import KernelTraits, KernelTraitsType
 
 _STATED: contextvars.ContextVar = contextvars.ContextVar("coop_launch_shape", default=None)
 _lock = threading.Lock()
@@ -215,17 +216,73 @@ def _is_kernel_launch_config_sensitive(self):
 # --------------------------------------------------------------------------- per-value tables
 
 
+def _table_base():
+    """numba-cuda's C-level type dispatch, the base of its dispatchers (``object`` under the
+    simulator, which has none and never builds a table)."""
+    if ENABLE_CUDASIM:
+        return object
+    from numba.cuda.cext import _dispatcher
+
+    return _dispatcher.Dispatcher
+
+
+class _Table(_table_base()):
+    """One dispatcher's kernels for one tuple of argument values (see ``_Routes``).
+
+    Only numba-cuda's C-level lookup by argument types, not a whole ``CUDADispatcher``
+    (building one took most of a cached kernel's first-launch overhead: two
+    ``inspect.signature`` calls, a compiler, a cache object). A launch it finds a kernel for
+    is launched as ``CUDADispatcher.call`` launches; a miss (the same values, other argument
+    types) is compiled by the owner, which files the kernel here.
+    """
+
+    def __init__(self, owner):
+        init = owner.__dict__.get("_coop_table_init")
+        if init is None:
+            from numba.cuda.dispatcher import OmittedArg
+
+            params = tuple(owner._compiler.pysig.parameters.values())
+            init = owner._coop_table_init = (
+                len(params), False, tuple(p.name for p in params),
+                tuple(OmittedArg(v) for v in owner.py_func.__defaults__ or ()),
+                not owner.targetoptions.get("nopython", False),
+                bool(params) and params[-1].kind == params[-1].VAR_POSITIONAL, False)
+        super().__init__(owner._tm.get_pointer(), *init)
+        self.owner = owner
+        self.sigs = {}  # argument type codes -> what the table launches for them
+
+    def typeof_pyval(self, val):  # the C-level lookup's fallback for values it cannot type
+        return self.owner.typeof_pyval(val)
+
+    def _compile_for_args(self, *args, **kws):  # the C-level lookup's miss
+        return self.owner._compile_for_args(*args, **kws)
+
+    def launch(self, args, launch_config):
+        """``CUDADispatcher.call`` for a dispatcher already selected by launch configuration."""
+        prev = launch_config._push_args(args)
+        try:
+            kernel = self._cuda_call(*args, **{_LAUNCH_CONFIG_KW: launch_config})
+            for callback in launch_config.pre_launch_callbacks:
+                callback(kernel, launch_config)
+            kernel.launch(args, launch_config.griddim, launch_config.blockdim, launch_config.stream,
+                          launch_config.sharedmem)
+        finally:
+            launch_config._pop_args(prev)
+
+
+_LAUNCH_CONFIG_KW = "__numba_cuda_launch_config__"  # numba-cuda's keyword for the launch configuration
+
+
 class _Routes:
     """One dispatcher's kernels for literal / shaped arguments, by the arguments' values.
 
     numba-cuda's C-level lookup finds a kernel by the argument types of a launch's values;
     a kernel typed with ``Literal[int](4)`` is never found that way, so each relaunch went
     through the Python-level re-typing (``_compile_for_args``). Here each tuple of values
-    (literal arguments' values, shaped arguments' shapes) gets a table: a bare
-    ``CUDADispatcher`` used only for that lookup, holding the kernels under the arguments'
-    plain types. Values that compare equal (4, 4.0, np.int32(4)) share a table but differ
-    in plain type, and the plain type with the value decides the kernel. A table holds
-    only kernels for its own values: its misses are compiled by the owner. New positions
+    (literal arguments' values, shaped arguments' shapes) gets a table (``_Table``): that
+    lookup alone, holding the kernels under the arguments' plain types. Values that compare equal (4, 4.0, np.int32(4)) share a table
+    but differ in plain type, and the plain type with the value decides the kernel. A table
+    holds only kernels for its own values: its misses are compiled by the owner. New positions
     make a new ``_Routes`` (the old tables are dropped).
     """
 
@@ -247,17 +304,6 @@ def _positions(disp) -> tuple[tuple, tuple]:
     return tuple(sorted(d.get("_coop_literal_positions", ()))), tuple(sorted(d.get("_coop_shape_positions", ())))
 
 
-def _new_table(owner):
-    from numba.cuda.dispatcher import CUDADispatcher
-
-    table = CUDADispatcher(owner.py_func, targetoptions=owner.targetoptions,
-                           pipeline_class=owner._compiler.pipeline_class)
-    table._launch_config_is_specialized = True  # never routed again by launch configuration
-    table._coop_table_of = owner
-    table._coop_sigs = {}  # argument type codes -> what the table launches for them
-    return table
-
-
 def _register(owner, args, tys, kernel, cfg):
     """File ``kernel``, compiled or found by ``owner`` for the launch values ``args`` (of
     types ``tys``), in the table for those values, and route the launched dispatcher's calls
@@ -274,10 +320,10 @@ def _register(owner, args, tys, kernel, cfg):
     except (TypeError, IndexError):  # an unhashable value: no table, the Python path stays
         return
     if table is None:
-        table = routes.tables[key] = _new_table(owner)
+        table = routes.tables[key] = _Table(owner)
     sig = tuple(t._code for t in tys)
-    if sig not in table._coop_sigs:
-        launcher = table._coop_sigs[sig] = _launcher(kernel)  # the C-level table holds no reference
+    if sig not in table.sigs:
+        launcher = table.sigs[sig] = _launcher(kernel)  # the C-level table holds no reference
         table._insert(list(sig), launcher, cuda=True)
     root = cfg.dispatcher
     if "call" not in root.__dict__:
@@ -291,14 +337,10 @@ def _launcher(kernel):
     every launch. A table is found by the values, so the twin is only launched with the
     values (literals, shapes) the kernel was compiled for. It shares the kernel's code
     library (its cubin, its shared-memory plan)."""
-    from numba.core.typing import signature
-
-    from coop._traits import KernelTraitsType
-
     if not any(e is _LITERAL_ARGS for e in kernel.extensions):
         return kernel
     tys = kernel.signature.args
-    if any(isinstance(t, KernelTraitsType) for t in tys):  # passed as nothing: the extension's job
+    if any(_LITERAL_ARGS.passes_nothing(t) for t in tys):  # a kernel-traits argument: the extension's job
         return kernel
     twin = object.__new__(type(kernel))
     twin.__dict__.update(kernel.__dict__)
@@ -319,7 +361,7 @@ def _routed_call(self, args, launch_config):
         except (TypeError, IndexError):
             table = None
         if table is not None:
-            return _base_call(table, args, launch_config)
+            return table.launch(args, launch_config)
     return _base_call(owner, args, launch_config)
 
 
@@ -331,20 +373,28 @@ def _base_call(disp, args, launch_config):  # numba-cuda's CUDADispatcher.call, 
 
 
 def _sidecar_path(disp):
+    """Where the side file of ``disp`` (a ``cache=True`` kernel) lives, or None."""
+    cache = disp._cache
+    known = disp.__dict__.get("_coop_sidecar_path")
+    if known is not None and known[0] is cache:
+        return known[1]
     from numba.cuda.dispatcher import CUDACache
 
-    cache = disp._cache
-    if not isinstance(cache, CUDACache):
-        return None
-    return os.path.join(cache.cache_path, f"{cache._impl.filename_base}.coop")
+    path = os.path.join(cache.cache_path, f"{cache._impl.filename_base}.coop") if isinstance(cache, CUDACache) else None
+    disp._coop_sidecar_path = (cache, path)
+    return path
 
 
 def _code_id(disp) -> str:
-    """The kernel's source as numba-cuda's cache index sees it (file stamp, bytecode)."""
+    """The kernel's source as numba-cuda's cache index sees it: the source file's stamp
+    (modification time, size) numba-cuda took when caching was enabled, which its index is
+    checked against. Any edit of the file changes it. Kernels of one function (closures made
+    with other values) share the side file: their positions add up, which only makes a kernel
+    compile per value where it need not."""
     cid = disp.__dict__.get("_coop_code_id")
     if cid is None:
-        stamp = disp._cache._impl.locator.get_source_stamp()
-        cid = disp._coop_code_id = hashlib.sha256(repr(stamp).encode() + disp.py_func.__code__.co_code).hexdigest()
+        mtime, size = disp._cache._cache_file._source_stamp
+        cid = disp._coop_code_id = f"{float(mtime).hex()}:{size}"
     return cid
 
 
@@ -402,19 +452,19 @@ def _read_sidecar(disp, cfg):
 
 
 def _write_sidecar(disp, cfg):
-    path = _sidecar_path(disp)
-    if path is None:
-        return
     old = disp.__dict__.get("_coop_sidecar") or {}
     literal, shaped = _positions(disp)
     root = (cfg.dispatcher if cfg is not None else disp).__dict__
     block = True if "_launch_config_key" in root else False if root.get("_coop_grid_keyed") else old.get("block", False)
-    new = {"code": _code_id(disp),
-           "literal": sorted(set(old.get("literal", ())) | set(literal)),
-           "shape": sorted(set(old.get("shape", ())) | set(shaped)),
-           "block": block}
-    if new == old or (not old and not (new["literal"] or new["shape"] or new["block"])):
+    fields = {"literal": sorted(set(old.get("literal", ())) | set(literal)),
+              "shape": sorted(set(old.get("shape", ())) | set(shaped)),
+              "block": block}
+    if (all(old[k] == v for k, v in fields.items()) if old else not any(fields.values())):
+        return  # nothing new (a plain kernel never has anything to write)
+    path = _sidecar_path(disp)
+    if path is None:
         return
+    new = {"code": _code_id(disp), **fields}
     try:
         disp._cache._impl.locator.ensure_cache_path()
         tmp = f"{path}.tmp.{os.getpid()}.{threading.get_ident()}"
@@ -493,20 +543,23 @@ class _LiteralArgs:
         self._by_type: dict = {}  # id(type) -> (type, plain type, static shape or None); keeps the type alive
 
     def _entry(self, ty):
-        from coop._traits import KernelTraitsType
-
-        if isinstance(ty, ShapedArray):
+        mro = type(ty).__mro__  # not isinstance: Numba's types are ABCs, slow to check the first time
+        if ShapedArray in mro:
             entry = (ty, ty.plain, ty.static_shape)
-        elif isinstance(ty, KernelTraitsType):  # compile-time fields only: nothing to pass
+        elif KernelTraitsType in mro:  # compile-time fields only: nothing to pass
             entry = (ty, types.Tuple(()), _NOTHING)
         else:
-            entry = (ty, types.unliteral(ty) if isinstance(ty, types.Literal) else ty, None)
+            entry = (ty, types.unliteral(ty) if types.Literal in mro else ty, None)
         self._by_type[id(ty)] = entry
         return entry
 
     def _lookup(self, ty):
         entry = self._by_type.get(id(ty))
         return entry if entry is not None and entry[0] is ty else self._entry(ty)
+
+    def passes_nothing(self, ty) -> bool:
+        """Whether a value of ``ty`` is passed as nothing (a kernel-traits object)."""
+        return self._lookup(ty)[2] is _NOTHING
 
     def plain(self, ty):
         """The type a value of ``ty`` is passed as (not for kernel-traits types)."""
@@ -532,8 +585,6 @@ def _literal_args():
 
 
 def _passes_traits(args) -> bool:
-    from coop._traits import KernelTraits
-
     return any(isinstance(a, KernelTraits) for a in args)
 
 
@@ -562,8 +613,7 @@ def _literal_dispatch():
 
     def _compile_for_args(self, *args, **kws):
         try:
-            owner = self.__dict__.get("_coop_table_of")
-            return _compile_and_register(self if owner is None else owner, args, kws)
+            return _compile_and_register(self, args, kws)
         except CoopError as exc:
             raise without_compiler_frames(exc) from None
 

@@ -1,4 +1,4 @@
-"""Mamba's selective-scan forward kernel with coop, in four styles, and a NumPy reference.
+"""Mamba's selective-scan forward kernel with coop, in five styles, and a NumPy reference.
 
 For each channel (batch b, inner dimension d) and each of ``dstate`` state dimensions n, the
 hidden state runs along the sequence::
@@ -24,9 +24,10 @@ The first three styles differ only in where CUB's shared memory comes from:
 
 The fourth, ``vector``, is ``implicit`` with the pairs as CUDA's ``float2``
 (``cuda.float32x2``) instead of a record: Numba passes and returns a record through a
-pointer to memory, a vector type by value in registers, as C++ passes ``float2``; the
-operator returns its pair as ``cuda.float32x2(x, y)``. (The CUDA simulator has no vector
-types: that style needs a GPU.)
+pointer to memory, a vector type by value in registers, as C++ passes a small struct; the
+operator returns its pair as ``cuda.float32x2(x, y)``. The fifth, ``temp_storage_vector``,
+is ``temp_storage`` with the same ``float2`` pairs. (The CUDA simulator has no vector
+types: those two styles need a GPU.)
 
 Run ``python examples/selective_scan.py`` on a machine with a GPU (or with
 ``NUMBA_ENABLE_CUDASIM=1``, small sizes) to check every style against the reference.
@@ -135,8 +136,8 @@ def make_steps_v2(steps, dt_t, b_t, u_t, a):
         steps[i] = V2(math.exp(dt_t[i] * a), dt_t[i] * b_t[i] * u_t[i])
 
 
-#: every style of ``make_kernels``; ``vector`` needs a GPU (the simulator has no vector types)
-STYLES = ("traits", "temp_storage", "implicit", "vector")
+#: every style of ``make_kernels``; the ``vector`` ones need a GPU (the simulator has no vector types)
+STYLES = ("traits", "temp_storage", "implicit", "vector", "temp_storage_vector")
 
 
 @dataclasses.dataclass
@@ -203,37 +204,46 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
     implicit = implicit_style(FLOAT2, startcarry, make_steps, ssm_scan_op, running_prefix)
     vector = implicit_style(V2, startcarry_v2, make_steps_v2, ssm_scan_op_v2, running_prefix_v2)
 
-    @cuda.jit
-    def temp_storage(u, delta, A, B, C, D, y):
-        ch, d, b = channel_of_block(A.shape[0])
-        L = u.shape[1]
-        temp = coop.TempStorage()  # sized from the calls below; they take turns in it
-        u_t = coop.local.array(IPT, np.float32)
-        dt_t = coop.local.array(IPT, np.float32)
-        b_t = coop.local.array(IPT, np.float32)
-        c_t = coop.local.array(IPT, np.float32)
-        out = coop.local.array(IPT, np.float32)
-        steps = coop.local.array(IPT, FLOAT2)
-        carry = coop.local.array(CARRY, FLOAT2)
-        startcarry(carry)
-        for start in range(0, L, CHUNK):
-            valid = min(CHUNK, L - start)
-            coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0, algorithm="warp_transpose",
-                            temp_storage=temp)
-            coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
-                            algorithm="warp_transpose", temp_storage=temp)
-            skip_output(out, u_t, D[d])
-            for n in range(numba.uint64(N)):
-                coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
+    def temp_storage_style(pair, init_carry, steps_of, op, prefix):
+        """The ``temp_storage`` kernel for pairs of type ``pair`` (records: ``temp_storage``;
+        ``float2``: ``temp_storage_vector``)."""
+
+        @cuda.jit
+        def kernel(u, delta, A, B, C, D, y):
+            ch, d, b = channel_of_block(A.shape[0])
+            L = u.shape[1]
+            temp = coop.TempStorage()  # sized from the calls below; they take turns in it
+            u_t = coop.local.array(IPT, np.float32)
+            dt_t = coop.local.array(IPT, np.float32)
+            b_t = coop.local.array(IPT, np.float32)
+            c_t = coop.local.array(IPT, np.float32)
+            out = coop.local.array(IPT, np.float32)
+            steps = coop.local.array(IPT, pair)
+            carry = coop.local.array(CARRY, pair)
+            init_carry(carry)
+            for start in range(0, L, CHUNK):
+                valid = min(CHUNK, L - start)
+                coop.block.load(u[ch], u_t, offset=start, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
-                coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
+                coop.block.load(delta[ch], dt_t, offset=start, valid_items=valid, oob_default=0.0,
                                 algorithm="warp_transpose", temp_storage=temp)
-                make_steps(steps, dt_t, b_t, u_t, A[d, n])
-                coop.block.inclusive_scan(steps, steps, ssm_scan_op, algorithm="warp_scans", temp_storage=temp,
-                                          block_prefix_callback_op=coop.StatefulOp(running_prefix,
-                                                                                   carry[2 * n:2 * n + 2]))
-                add_output(out, steps, c_t)
-            coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose", temp_storage=temp)
+                skip_output(out, u_t, D[d])
+                for n in range(numba.uint64(N)):
+                    coop.block.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0,
+                                    algorithm="warp_transpose", temp_storage=temp)
+                    coop.block.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0,
+                                    algorithm="warp_transpose", temp_storage=temp)
+                    steps_of(steps, dt_t, b_t, u_t, A[d, n])
+                    coop.block.inclusive_scan(steps, steps, op, algorithm="warp_scans", temp_storage=temp,
+                                              block_prefix_callback_op=coop.StatefulOp(prefix, carry[2 * n:2 * n + 2]))
+                    add_output(out, steps, c_t)
+                coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose",
+                                 temp_storage=temp)
+
+        return kernel
+
+    temp_storage = temp_storage_style(FLOAT2, startcarry, make_steps, ssm_scan_op, running_prefix)
+    temp_storage_vector = temp_storage_style(V2, startcarry_v2, make_steps_v2, ssm_scan_op_v2, running_prefix_v2)
 
     @cuda.jit
     def traits(u, delta, A, B, C, D, y, t):
@@ -260,7 +270,8 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
                 add_output(out, steps, c_t)
             t.store(y[ch], out, offset=start, valid_items=valid)
 
-    return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit, "vector": vector}
+    return {"traits": traits, "temp_storage": temp_storage, "implicit": implicit, "vector": vector,
+            "temp_storage_vector": temp_storage_vector}
 
 
 def reference(u, delta, A, B, C, D):

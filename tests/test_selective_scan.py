@@ -1,4 +1,4 @@
-"""The selective-scan example (examples/selective_scan.py, issue 12): its four styles compile
+"""The selective-scan example (examples/selective_scan.py, issue 12): its five styles compile
 on the CPU tier and match the NumPy reference on the GPU and under the simulator."""
 
 import pathlib

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from numba.cuda import serialize
 from numba.cuda.codegen import CUDACodeLibrary
+from numba.cuda.cudadrv.linkable_code import LTOIR
 from numba.cuda.dispatcher import CUDACacheImpl
 
 from cub_bindings._runtime.shims import ShimLTOIR, ShimSet, adopt_plans, prepare_kernel
@@ -89,17 +90,46 @@ def _shimset(state: dict, library) -> ShimSet:
     return s
 
 
+class _CachedShimLTOIR(ShimLTOIR):
+    """A cached kernel's shim set, rebuilt from the cache entry's state when first needed
+    (linking again, inspecting): a launch of a cached kernel only needs its cubin."""
+
+    def __init__(self, state: dict, library):
+        LTOIR.__init__(self, data=None, name=f"cub-coop-shims-{state['tag']}")
+        self.own = bool(state.get("own"))
+        self._state, self._library = state, library
+
+    @property
+    def shimset(self) -> ShimSet:
+        s = self.__dict__.get("_shimset")
+        if s is None:
+            s = self.__dict__["_shimset"] = _shimset(self._state, self._library)
+        return s
+
+
 class ShimCodeLibrary(CUDACodeLibrary):
     """A code library loaded from numba's cache whose kernel was linked with CUB shims."""
 
     _cub_coop_stale = False
+
+    @property
+    def _cub_coop_shimset(self):
+        """The library's own shim set (rebuilt from the cache entry when first asked for)."""
+        if "_cub_coop_own_set" not in self.__dict__:
+            own = next((f for f in self._linking_files if isinstance(f, _CachedShimLTOIR) and f.own), None)
+            self.__dict__["_cub_coop_own_set"] = own.shimset if own is not None else None
+        return self.__dict__["_cub_coop_own_set"]
+
+    @_cub_coop_shimset.setter
+    def _cub_coop_shimset(self, shimset):
+        self.__dict__["_cub_coop_own_set"] = shimset
 
     @classmethod
     def _rebuild(cls, cub_coop=None, **states):
         lib = super()._rebuild(**states)
         cub_coop = cub_coop or {}
         for state in cub_coop.get("shimsets", ()):
-            lib._linking_files.add(ShimLTOIR(_shimset(state, lib)))
+            lib._linking_files.add(_CachedShimLTOIR(state, lib))
         plan = cub_coop.get("plan")
         lib._cub_coop_plan = PlanInfo(**plan) if plan else None
         lib._cub_coop_stale = cub_coop.get("fingerprint") != fingerprint()
