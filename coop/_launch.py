@@ -307,10 +307,11 @@ def _positions(disp) -> tuple[tuple, tuple]:
 def _register(owner, args, tys, kernel, cfg):
     """File ``kernel``, compiled or found by ``owner`` for the launch values ``args`` (of
     types ``tys``), in the table for those values, and route the launched dispatcher's calls
-    through the tables."""
+    through the tables. Returns what launches ``args``: what the table holds for them
+    (``_launcher``), or ``kernel`` when there is no table."""
     literal, shaped = _positions(owner)
     if not (literal or shaped):
-        return
+        return kernel
     routes = owner.__dict__.get("_coop_routes")
     if routes is None or (routes.literal, routes.shaped) != (literal, shaped):
         routes = owner._coop_routes = _Routes(literal, shaped)
@@ -318,16 +319,18 @@ def _register(owner, args, tys, kernel, cfg):
         key = routes.key(args)
         table = routes.tables.get(key)
     except (TypeError, IndexError):  # an unhashable value: no table, the Python path stays
-        return
+        return kernel
     if table is None:
         table = routes.tables[key] = _Table(owner)
     sig = tuple(t._code for t in tys)
-    if sig not in table.sigs:
+    launcher = table.sigs.get(sig)
+    if launcher is None:
         launcher = table.sigs[sig] = _launcher(kernel)  # the C-level table holds no reference
         table._insert(list(sig), launcher, cuda=True)
     root = cfg.dispatcher
     if "call" not in root.__dict__:
         root.call = MethodType(_routed_call, root)
+    return launcher
 
 
 def _launcher(kernel):
@@ -623,10 +626,10 @@ def _literal_dispatch():
             _read_sidecar(self, cfg)
         tys = [self.typeof_pyval(a) for a in args]  # once: the compile and the table use them
         kernel = _compile_with_requests(self, args, tys, kws)
-        if cfg is not None:
+        if cfg is not None:  # a launch: it launches what its values' table holds (the twin, if any)
             if cfg._kernel_launch_config_sensitive:
                 _grid_keyed(cfg.dispatcher)
-            _register(self, args, tys, kernel, cfg)
+            kernel = _register(self, args, tys, kernel, cfg)
         _write_sidecar(self, cfg)
         return kernel
 

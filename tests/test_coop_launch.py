@@ -33,6 +33,7 @@ from numba import cuda, types
 
 import coop
 from coop import _launch
+from coop._shapes import ShapedArray
 from cub_bindings.inspect import _device_functions_without_gpu
 
 I32 = types.int32[::1]
@@ -316,18 +317,19 @@ def test_grid_sensitivity_found_after_block_keying_drops_the_block_keyed_kernels
                          ids=["literal", "shaped"])
 def test_a_relaunch_runs_no_argument_extension(gpu, pyfunc, args):
     """A per-value table launches a twin of the kernel typed with the plain types: the same
-    code library, and coop's extension no longer runs for every argument of every launch."""
+    code library, and coop's extension no longer runs for every argument of every launch,
+    the first launch's included (it launches what the table holds)."""
     k = cuda.jit(pyfunc)
     k[4, 128](*args)
-    first = gpu.last.launched
-    assert _launch._LITERAL_ARGS in first.extensions  # the first launch: the kernel itself
-    k[5, 128](*args)
-    twin = gpu.last.launched
-    assert twin is not first and gpu.last.kernel is first and twin._codelibrary is first._codelibrary
-    assert _launch._LITERAL_ARGS not in twin.extensions
+    twin, kernel = gpu.last.launched, gpu.last.kernel
+    assert twin is not kernel and twin._codelibrary is kernel._codelibrary
+    assert _launch._LITERAL_ARGS in kernel.extensions and _launch._LITERAL_ARGS not in twin.extensions
     assert twin.argument_types == gpu.last.types and not any(isinstance(t, types.Literal) for t in twin.argument_types)
-    k[6, 128](*args)
-    assert gpu.last.launched is twin
+    assert any(isinstance(t, (types.Literal, ShapedArray)) for t in kernel.argument_types)
+    compiles = gpu.compile_for_args
+    for grid in (5, 6):  # relaunches: the table's twin, found without the Python compile path
+        k[grid, 128](*args)
+        assert gpu.last.launched is twin and gpu.compile_for_args == compiles
 
 
 def test_plain_kernels_are_untouched(gpu):
@@ -450,6 +452,48 @@ def test_an_entry_made_by_another_cub_coop_is_compiled_again(tmp_path):
     assert other["typed"] == ["k_ipt_arg"] and other["hits"] == 0
     again = run_process(tmp_path, steps, pin="B")  # the entry was replaced
     assert again["typed"] == [] and again["hits"] == 1
+
+
+_EDITED = """
+import sys
+sys.path.insert(0, {tests!r})
+import numpy as np
+from numba import cuda
+import coop
+import test_coop_launch as t
+
+
+@cuda.jit(cache=True)
+def kern(d_in, d_out, n):
+    items = coop.local.array(n, d_in.dtype)
+    coop.block.load(d_in, items)
+    coop.block.store(d_out, items){extra}
+
+
+with t.fake_gpu(link=True) as rec:
+    kern[2, 128](t.A, t.B, 4)
+print("RESULT", [str(a[2]) for _, a in rec.typed])
+"""
+
+
+def test_a_side_file_is_not_used_once_the_kernel_source_is_edited(tmp_path):
+    """The side file's literal positions hold for the source they were found in: after an
+    edit (numba-cuda's cache index is stale too), the kernel is typed from scratch."""
+    src = tmp_path / "edited_kernel.py"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+
+    def typed(extra=""):
+        text = _EDITED.format(tests=str(TESTS), extra=extra)
+        if not src.exists() or src.read_text() != text:
+            src.write_text(text)
+        proc = subprocess.run([sys.executable, str(src)], env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT"))
+
+    assert typed() == "RESULT ['int64', 'Literal[int](4)']"  # the literal request found by typing
+    assert typed() == "RESULT []"  # cached: nothing typed
+    edited = typed("\n    d_out[0] = d_out[0]")
+    assert edited == "RESULT ['int64', 'Literal[int](4)']"  # typed from scratch, not from the old side file
 
 
 def test_fingerprint_follows_the_sources(tmp_path):
