@@ -376,16 +376,10 @@ def _base_call(disp, args, launch_config):  # numba-cuda's CUDADispatcher.call, 
 
 
 def _sidecar_path(disp):
-    """Where the side file of ``disp`` (a ``cache=True`` kernel) lives, or None."""
-    cache = disp._cache
-    known = disp.__dict__.get("_coop_sidecar_path")
-    if known is not None and known[0] is cache:
-        return known[1]
-    from numba.cuda.dispatcher import CUDACache
-
-    path = os.path.join(cache.cache_path, f"{cache._impl.filename_base}.coop") if isinstance(cache, CUDACache) else None
-    disp._coop_sidecar_path = (cache, path)
-    return path
+    """Where the side file of ``disp`` (a ``cache=True`` kernel) lives, or None: beside
+    numba-cuda's cache index, ``<function>.coop`` for its ``<function>.nbi``."""
+    index = getattr(getattr(disp._cache, "_cache_file", None), "_index_path", None)  # a NullCache has none
+    return index[:-len(".nbi")] + ".coop" if isinstance(index, str) and index.endswith(".nbi") else None
 
 
 def _code_id(disp) -> str:
