@@ -14,9 +14,12 @@ Every kernel takes the same arguments ``(d_in, d_out, n)``: two device arrays an
    Target: no compile; the time of the plain kernel's relaunches.
 3. A second process (``cache=True``, ``NUMBA_CACHE_DIR`` in a temporary folder): one
    process compiles and caches; fresh processes, each warmed up with an unrelated kernel,
-   time the first launch (and synchronise) of the cached plain kernel or of the cached
-   coop kernel (items per thread an argument), at another grid size than the one cached.
-   Target: coop <= 1.2x plain, nothing compiled, 0 NVRTC calls.
+   time the first launch (and synchronise) of the cached plain kernel, of the cached coop
+   kernel whose items per thread is an argument (typed as a literal: a kernel and a
+   per-value table per value), and of the cached coop kernel with a constant items per
+   thread, at another grid size than the one cached. Target: coop <= 1.2x plain, nothing
+   compiled, 0 NVRTC calls (``ratio``: the argument kernel; ``coop_literal_ratio``: the
+   constant one).
 
 Prints a table (stderr) and a JSON of every figure (stdout, and ``--json``).
 ``--fake-gpu``: a CPU smoke run of this script (numba-cuda's launch path without a GPU,
@@ -79,6 +82,8 @@ def warm_up(d_in, d_out, n):  # compiled (not cached) in each timing process bef
 
 cached_plain = cuda.jit(cache=True)(plain)
 cached_coop = cuda.jit(cache=True)(coop_ipt_arg)
+cached_coop_literal = cuda.jit(cache=True)(coop_literal)
+CACHED = {"plain": cached_plain, "coop": cached_coop, "coop_literal": cached_coop_literal}
 
 KERNELS = {"plain": plain, "coop_literal_ipt": coop_literal, "coop_ipt_argument": coop_ipt_arg,
            "example_scan_tiles": scan_tiles.py_func}
@@ -151,7 +156,7 @@ def child(mode: str, fake: bool) -> None:
     with _gpu(fake):
         d_in, d_out = cuda.to_device(np.ones(N, np.int32)), cuda.device_array(N, np.int32)
         if mode == "prepare":
-            for k in (cached_plain, cached_coop):
+            for k in CACHED.values():
                 k[GRID, BLOCK](d_in, d_out, ITEMS)
             cuda.synchronize()
             from cub_bindings._runtime.kernel_cache import fingerprint
@@ -161,7 +166,7 @@ def child(mode: str, fake: bool) -> None:
         w = cuda.jit(warm_up)  # CUDA context, numba's typing and codegen warmed up, not cached
         w[GRID, BLOCK](d_in, d_out, ITEMS)
         cuda.synchronize()
-        k = cached_plain if mode == "plain" else cached_coop
+        k = CACHED[mode]
         t0 = time.perf_counter()
         k[GRID + 5, BLOCK](d_in, d_out, ITEMS)
         cuda.synchronize()
@@ -187,7 +192,7 @@ def _run_child(mode: str, cache_dir: str, fake: bool) -> dict:
 def second_process(repeats: int, fake: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_host_cache_") as cache_dir:
         prepared = _run_child("prepare", cache_dir, fake)
-        runs = {"plain": [], "coop": []}
+        runs = {mode: [] for mode in CACHED}
         for _ in range(repeats):  # alternating, each in a fresh process
             for mode in runs:
                 runs[mode].append(_run_child(mode, cache_dir, fake))
@@ -200,6 +205,11 @@ def second_process(repeats: int, fake: bool) -> dict:
         "coop_cache_misses": max(r["cache_misses"] for r in runs["coop"]),
         "plain_cache_misses": max(r["cache_misses"] for r in runs["plain"]),
         "prepare_nvrtc_calls": prepared["nvrtc"],
+        # the same for a coop kernel whose items per thread is a constant (no per-value table)
+        "coop_literal_first_launch_ms": [r["first_launch_ms"] for r in runs["coop_literal"]],
+        "coop_literal_median_ms": med["coop_literal"], "coop_literal_ratio": med["coop_literal"] / med["plain"],
+        "coop_literal_nvrtc_calls": max(r["nvrtc"] for r in runs["coop_literal"]),
+        "coop_literal_cache_misses": max(r["cache_misses"] for r in runs["coop_literal"]),
         # cub-coop's sources changed between processes (an edit during the run): misses expected
         "sources_changed": any(r["fingerprint"] != prepared["fingerprint"] for rs in runs.values() for r in rs),
     }
@@ -274,6 +284,8 @@ def main() -> None:
             "new_grids_compile_nothing": all(g["kernels_compiled"] == 0 for g in grids.values()),
             "cached_second_process_le_1.2x_plain": second["ratio"] <= 1.2 and second["coop_cache_misses"] == 0
             and second["coop_nvrtc_calls"] == 0,
+            "cached_second_process_constant_ipt_le_1.2x_plain": second["coop_literal_ratio"] <= 1.2
+            and second["coop_literal_cache_misses"] == 0 and second["coop_literal_nvrtc_calls"] == 0,
         },
     }
     _table(result)
@@ -293,7 +305,8 @@ def _table(r: dict) -> None:
     s = r["second_process_cached"]
     lines.append(f"second process, cached first launch: plain {s['plain_median_ms']:.2f} ms, coop "
                  f"{s['coop_median_ms']:.2f} ms ({s['ratio']:.3f}x), coop cache misses {s['coop_cache_misses']}, "
-                 f"NVRTC calls {s['coop_nvrtc_calls']}"
+                 f"NVRTC calls {s['coop_nvrtc_calls']}; constant items per thread {s['coop_literal_median_ms']:.2f} ms "
+                 f"({s['coop_literal_ratio']:.3f}x), cache misses {s['coop_literal_cache_misses']}"
                  + (" (cub-coop's sources changed during the run: misses expected)" if s["sources_changed"] else ""))
     lines.append("targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in r["targets"].items()))
     print("\n".join(lines), file=sys.stderr)
