@@ -140,7 +140,8 @@ def host_rows(r: dict) -> list[tuple]:
                 f"{s['coop_nvrtc_calls']}, cache misses {s['coop_cache_misses']})", f"{s['coop_median_ms']:.2f} ms",
                 f"{s['plain_median_ms']:.2f} ms", s["ratio"], "1.2, no NVRTC, no miss", ok))
     if "coop_literal_ratio" in s:
-        ok = s["coop_literal_ratio"] <= 1.2 and s["coop_literal_cache_misses"] == 0 and s["coop_literal_nvrtc_calls"] == 0
+        ok = (s["coop_literal_ratio"] <= 1.2 and s["coop_literal_cache_misses"] == 0
+              and s["coop_literal_nvrtc_calls"] == 0)
         out.append((f"cached first launch in a new process, items per thread a constant (NVRTC calls "
                     f"{s['coop_literal_nvrtc_calls']}, cache misses {s['coop_literal_cache_misses']})",
                     f"{s['coop_literal_median_ms']:.2f} ms", f"{s['plain_median_ms']:.2f} ms", s["coop_literal_ratio"],

@@ -280,10 +280,11 @@ class _Routes:
     a kernel typed with ``Literal[int](4)`` is never found that way, so each relaunch went
     through the Python-level re-typing (``_compile_for_args``). Here each tuple of values
     (literal arguments' values, shaped arguments' shapes) gets a table (``_Table``): that
-    lookup alone, holding the kernels under the arguments' plain types. Values that compare equal (4, 4.0, np.int32(4)) share a table
-    but differ in plain type, and the plain type with the value decides the kernel. A table
-    holds only kernels for its own values: its misses are compiled by the owner. New positions
-    make a new ``_Routes`` (the old tables are dropped).
+    lookup alone, holding the kernels under the arguments' plain types. Values that compare
+    equal (4, 4.0, np.int32(4)) share a table but differ in plain type, and the plain type
+    with the value decides the kernel. A table holds only kernels for its own values: its
+    misses are compiled by the owner. New positions make a new ``_Routes`` (the old tables
+    are dropped).
     """
 
     __slots__ = ("literal", "shaped", "tables", "key")
