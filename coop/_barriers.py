@@ -13,11 +13,16 @@ warp ``w`` touches only items ``[w * 32 * ipt, (w + 1) * 32 * ipt)`` of the stor
 alike) and nothing else; with the same item type, items per thread and block shape, warp
 ``w``'s writes in the second load can only meet warp ``w``'s reads in the first. (CUB's
 ``BlockStore`` with ``WARP_TRANSPOSE`` also keeps a block-wide ``valid_items`` there, so
-stores keep the block barrier.) Certainly the previous use: the earlier call is the nearest statement before this one
-in the same block of the function's IR that touches any TempStorage, so no other code runs
-in between (a loop's back edge or a branch joins blocks; a device function given the storage,
-an alias or a call typed out of order all leave the block barrier). The earliest block barrier
-of such a chain separates it from everything before.
+stores keep the block barrier.) Certainly the previous use: the earlier call is the nearest
+statement before this one in the same block of the function's IR that touches any
+TempStorage, so no other code uses the storage in between (a loop's back edge or a branch
+joins blocks; a device function given the storage, an alias or a call typed out of order all
+leave the block barrier). The earliest block barrier of such a chain separates it from
+everything before.
+
+A call whose CUB TempStorage is empty (CUB's ``NullType`` placeholder, one byte: the
+convention ``smem_plan`` uses too) touches none of the buffer: it waits for nothing, and the
+calls after it look past it.
 
 Each call's layout is recorded on the function's type inference (the object numba-cuda types
 one function with), by the call's result variable, when the call is typed.
