@@ -21,7 +21,6 @@ from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numb
 
 from coop import _launch, _limits, _ops
 from coop._arrays import PlannedStorageType, ThreadDataType, refine_temp_storage, refine_thread_data
-from coop._barriers import NO_MEMORY, barrier_before, warp_private_layout
 from coop._decl import Arg, Captured, Const, CubCall, Functor, Helper, Primitive, Scratch
 from coop._errors import CoopError, current_call, fail
 from coop._kinds import (BlockDims, Count, DType, GlobalArray, Operator, Output, Ref, WarpThreads, _absent,
@@ -405,8 +404,6 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
         if isinstance(ts, PlannedStorageType) or mine.get(site, (0, 1))[0] < need or mine[site][1] < align:
             ts = refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what, site)
         return "user", warps, None, ts.offsets()[site]
-    if sync == "block":  # calls take turns in the whole buffer (coop/_barriers.py)
-        sync = barrier_before(c.variables.get("temp_storage"), NO_MEMORY if nbytes <= 1 else warp_private_layout(sp))
     if isinstance(ts, PlannedStorageType) or ts.planned:  # size omitted: this use sizes it too
         if isinstance(ts, PlannedStorageType) or ts.length < need or ts.alignment < align:
             refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what, _site())
