@@ -258,7 +258,9 @@ class _Table(_table_base()):
         return self.owner._compile_for_args(*args, **kws)
 
     def launch(self, args, launch_config):
-        """``CUDADispatcher.call`` for a dispatcher already selected by launch configuration."""
+        """``CUDADispatcher.call`` for a dispatcher already selected by launch configuration:
+        its launch steps without the selection and bookkeeping a table has no use for (calling
+        numba-cuda's own ``call`` on a table measured ~0.3 us more per launch)."""
         prev = launch_config._push_args(args)
         try:
             kernel = self._cuda_call(*args, **{_LAUNCH_CONFIG_KW: launch_config})
