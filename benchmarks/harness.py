@@ -7,6 +7,7 @@ nothing, so the CPU tests and the simulator can load it."""
 from __future__ import annotations
 
 import ctypes
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -48,7 +49,14 @@ def nvcc() -> str | None:
 def build_reference(work: Path, source: str, defines: dict | None = None) -> tuple[Path, str]:
     """nvcc ``benchmarks/<source>`` (``-O3 -arch=sm_90``, ``-D`` each of ``defines``) into
     ``work/<stem>.cubin``, against the CCCL headers cub_bindings compiles with; returns the
-    cubin and ptxas's resource line ("Used N registers, ...") of its last kernel."""
+    cubin and ptxas's resource line ("Used N registers, ...") of the last kernel it reports."""
+    cubin, usage = build_reference_kernels(work, source, defines)
+    return cubin, list(usage.values())[-1] if usage else ""
+
+
+def build_reference_kernels(work: Path, source: str, defines: dict | None = None) -> tuple[Path, dict]:
+    """``build_reference`` for a source of several kernels: the cubin and {entry name: ptxas's
+    resource line}."""
     exe = nvcc()
     if exe is None:
         raise SystemExit("benchmarks: nvcc not found (PATH or /usr/local/cuda/bin)")
@@ -59,8 +67,13 @@ def build_reference(work: Path, source: str, defines: dict | None = None) -> tup
            *(f"-D{k}={v}" for k, v in (defines or {}).items()), f"-I{include_dirs()[0]}",
            str(ROOT / "benchmarks" / source), "-o", str(cubin)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    usage = [ln.strip() for ln in out.stderr.splitlines() if "registers" in ln]
-    return cubin, usage[-1] if usage else ""
+    usage, entry = {}, None
+    for ln in out.stderr.splitlines():
+        m = re.search(r"Compiling entry function '([^']+)'", ln)
+        entry = m.group(1) if m else entry
+        if "registers" in ln:
+            usage[entry] = ln.strip()
+    return cubin, usage
 
 
 def load_kernels(cubin: Path, names) -> dict:

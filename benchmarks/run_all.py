@@ -108,8 +108,14 @@ def rows(name: str, r: dict) -> list[dict]:
                 row("the same, launch_bounds", r["coop_launch_bounds_ms"], cpp, r.get("coop_launch_bounds_registers"), usage)]
     if name == "selective_scan":
         cpp, usage, regs = r["cuda_cpp_cub_ms"], _regs_of_usage(r.get("cpp_ptxas_usage")), r.get("registers", {})
-        styles = [k[:-len("_ms")] for k in r if k.endswith("_ms") and k != "cuda_cpp_cub_ms"]  # in the run's order
-        return [row(f"selective scan, {s}", r[f"{s}_ms"], cpp, regs.get(s), usage) for s in styles]
+        pairs = "cuda_cpp_cub_warp_pairs"
+        styles = [k[:-len("_ms")] for k in r if k.endswith("_ms") and not k.startswith("cuda_cpp_cub")]  # run order
+        out = [row(f"selective scan, {s}", r[f"{s}_ms"], cpp, regs.get(s), usage) for s in styles]
+        if f"{pairs}_ms" in r:  # the planned styles against C++ with the same __syncwarp() pairs
+            usage_pairs = _regs_of_usage(r.get("cpp_warp_pairs_ptxas_usage"))
+            out += [row(f"selective scan, {s}, vs C++ with __syncwarp() pairs", r[f"{s}_ms"], r[f"{pairs}_ms"],
+                        regs.get(s), usage_pairs) for s in styles if f"ratio_{s}_over_{pairs}_time" in r]
+        return out
     if name == "families":
         out = []
         for f in r["families"]:

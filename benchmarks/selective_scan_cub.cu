@@ -40,9 +40,23 @@ struct RunningPrefix
   }
 };
 
-extern "C" __global__ void __launch_bounds__(BLOCK)
-  selective_scan(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
-                 float* y, int dim, int L)
+// pair_sync: the barrier between two loads of one chunk (u then delta, B then C) into the same
+// temp.load. `__syncthreads()` is what CUB's documentation asks before reusing TempStorage;
+// `__syncwarp()` suffices for BLOCK_LOAD_WARP_TRANSPOSE (each warp uses only its own slice),
+// and is what coop's auto_sync plans there (coop/_barriers.py).
+template <bool WarpPairs>
+__device__ __forceinline__ void pair_sync()
+{
+  if constexpr (WarpPairs)
+    __syncwarp();
+  else
+    __syncthreads();
+}
+
+template <bool WarpPairs>
+__device__ __forceinline__ void
+selective_scan_body(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
+                    float* y, int dim, int L)
 {
   using Load  = cub::BlockLoad<float, BLOCK, ITEMS, cub::BLOCK_LOAD_WARP_TRANSPOSE>;
   using Store = cub::BlockStore<float, BLOCK, ITEMS, cub::BLOCK_STORE_WARP_TRANSPOSE>;
@@ -64,7 +78,7 @@ extern "C" __global__ void __launch_bounds__(BLOCK)
   {
     const int valid = min(chunk, L - start);
     Load(temp.load).Load(u + (long long) ch * L + start, u_t, valid, 0.f);
-    __syncthreads();
+    pair_sync<WarpPairs>();
     Load(temp.load).Load(delta + (long long) ch * L + start, dt_t, valid, 0.f);
     __syncthreads();
     for (int i = 0; i < ITEMS; ++i)
@@ -72,7 +86,7 @@ extern "C" __global__ void __launch_bounds__(BLOCK)
     for (int n = 0; n < DSTATE; ++n)
     {
       Load(temp.load).Load(B + ((long long) b * DSTATE + n) * L + start, b_t, valid, 0.f);
-      __syncthreads();
+      pair_sync<WarpPairs>();
       Load(temp.load).Load(C + ((long long) b * DSTATE + n) * L + start, c_t, valid, 0.f);
       __syncthreads();
       const float a = A[d * DSTATE + n];
@@ -86,4 +100,18 @@ extern "C" __global__ void __launch_bounds__(BLOCK)
     Store(temp.store).Store(y + (long long) ch * L + start, out, valid);
     __syncthreads();
   }
+}
+
+extern "C" __global__ void __launch_bounds__(BLOCK)
+  selective_scan(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
+                 float* y, int dim, int L)
+{
+  selective_scan_body<false>(u, delta, A, B, C, D, y, dim, L);
+}
+
+extern "C" __global__ void __launch_bounds__(BLOCK)
+  selective_scan_warp_pairs(const float* u, const float* delta, const float* A, const float* B, const float* C,
+                            const float* D, float* y, int dim, int L)
+{
+  selective_scan_body<true>(u, delta, A, B, C, D, y, dim, L);
 }

@@ -92,7 +92,9 @@ def TempStorage(size_in_bytes=None, alignment=None, auto_sync=None, sharing="sha
     ``sharing="shared"`` (the default): the primitives take turns in the whole buffer; with
     ``auto_sync`` (default True) each first waits for the block (``__syncthreads``;
     ``__syncwarp`` for warp primitives), so reuse is safe, as CUB's documentation requires of
-    C++ callers. ``sharing="exclusive"``: each call site gets its own slice (the size is their
+    C++ callers; a ``warp_transpose`` block load right after one of the same specialization
+    waits only at ``__syncwarp`` (each warp uses its own slice: ``coop/_barriers.py``).
+    ``sharing="exclusive"``: each call site gets its own slice (the size is their
     aligned sum), so no barrier is needed; ``auto_sync=True`` is refused with it.
     """
     if _simulating():

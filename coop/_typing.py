@@ -22,6 +22,7 @@ from cub_bindings.extending import (CxxFunctorType, FixedArray, NoOverload, numb
 from coop import _launch, _limits, _ops
 from coop._arrays import PlannedStorageType, ThreadDataType, refine_temp_storage, refine_thread_data
 from coop._decl import Arg, Captured, Const, CubCall, Functor, Helper, Primitive, Scratch
+from coop._barriers import block_sync
 from coop._errors import CoopError, current_call, fail
 from coop._kinds import (BlockDims, Count, DType, GlobalArray, Operator, Output, Ref, WarpThreads, _absent,
                          is_array)
@@ -407,7 +408,7 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
     if isinstance(ts, PlannedStorageType) or ts.planned:  # size omitted: this use sizes it too
         if isinstance(ts, PlannedStorageType) or ts.length < need or ts.alignment < align:
             refine_temp_storage(ts, need, align, c.variables.get("temp_storage"), c.what, _site())
-        return "user", warps, sync, 0
+        return "user", warps, _shared_sync(sync, sp, c), 0
     per = f" ({warps} logical warps x {nbytes} bytes: one TempStorage per warp)" if c.scope == "warp" else ""
     if ts.length < need:
         c.fail("temp_storage", f"{ts.length} bytes is too small: {sp!r} needs {need} bytes{per}",
@@ -416,7 +417,13 @@ def storage(c: Call, sp, has_ts: bool, *, parent=False):
     if (ts.alignment or 1) < align:
         c.fail("temp_storage", f"alignment {ts.alignment} is too small: {sp!r} needs {align}",
                f"coop.TempStorage({ts.length}, {align})")
-    return "user", warps, sync, 0
+    return "user", warps, _shared_sync(sync, sp, c), 0
+
+
+def _shared_sync(sync, sp, c: Call):
+    """The barrier before a call on a shared TempStorage: ``auto_sync``'s, narrowed where
+    ``_barriers`` shows a warp's is enough."""
+    return block_sync(sp, c.variables.get("temp_storage")) if sync == "block" else sync
 
 
 # --------------------------------------------------------------------------- entry points

@@ -174,6 +174,18 @@ def test_run_all_table():
     assert "Failed: families (exit 1), selective_scan (exit 1)" in md
 
 
+def test_run_all_selective_scan_rows():
+    """One row per style against C++ as CUB documents it; the planned styles once more against
+    C++ with the same __syncwarp() pairs."""
+    result = {"traits_ms": 0.11, "temp_storage_ms": 0.12, "cuda_cpp_cub_ms": 0.10, "cuda_cpp_cub_warp_pairs_ms": 0.12,
+              "ratio_traits_over_cub_time": 1.1, "ratio_temp_storage_over_cub_time": 1.2,
+              "ratio_temp_storage_over_cuda_cpp_cub_warp_pairs_time": 1.0, "registers": {"traits": 40, "temp_storage": 41},
+              "cpp_ptxas_usage": "Used 89 registers", "cpp_warp_pairs_ptxas_usage": "Used 88 registers"}
+    got = [(r["kernel"], r["coop_ms"], r["cuda_cpp_cub_ms"], r["regs_cpp"]) for r in run_all.rows("selective_scan", result)]
+    assert got == [("selective scan, traits", 0.11, 0.10, 89), ("selective scan, temp_storage", 0.12, 0.10, 89),
+                   ("selective scan, temp_storage, vs C++ with __syncwarp() pairs", 0.12, 0.12, 88)]
+
+
 def test_run_all_refuses_an_unknown_benchmark(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["run_all.py", "--only", "nope", "--tables-only"])
     with pytest.raises(SystemExit) as e:

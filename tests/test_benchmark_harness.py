@@ -20,17 +20,19 @@ REFERENCES = [
     ("pipeline_cub.cu", {"BLOCK": 256, "ITEMS": 8}, "pipeline"),
     ("coop_pipeline_cub.cu", {"BLOCK": 256, "ITEMS": 8}, "scan_tiles"),
     ("selective_scan_cub.cu", {"BLOCK": 128, "ITEMS": 8, "DSTATE": 4}, "selective_scan"),
+    ("selective_scan_cub.cu", {"BLOCK": 128, "ITEMS": 8, "DSTATE": 4}, "selective_scan_warp_pairs"),
 ]
 
 
 @pytest.mark.skipif(SIMULATOR, reason="builds with nvcc")
 @pytest.mark.skipif(harness.nvcc() is None, reason="no nvcc")
-@pytest.mark.parametrize("source, defines, kernel", REFERENCES, ids=[r[0] for r in REFERENCES])
+@pytest.mark.parametrize("source, defines, kernel", REFERENCES, ids=[r[2] for r in REFERENCES])
 def test_reference_builds_to_a_cubin_with_its_kernel(tmp_path, source, defines, kernel):
     cubin, usage = harness.build_reference(tmp_path, source, defines)
     data = cubin.read_bytes()
     assert data[:4] == ELF and "registers" in usage
     assert kernel.encode() + b"\0" in data  # the unmangled name, as load_kernels asks for it
+    assert "registers" in harness.build_reference_kernels(tmp_path, source, defines)[1][kernel]
 
 
 def test_time_launches_queues_the_lead_before_the_first_event(monkeypatch):
