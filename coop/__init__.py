@@ -15,6 +15,7 @@ On the host (two-phase), the same names specialize a primitive up front::
 No ``link=``: the C++ is compiled and linked when the kernel is. See docs/coop.md.
 """
 
+from cub_bindings import advance
 from cub_bindings.functional import Decomposer, StatefulFunction, StatefulOp
 
 from coop import block, enums, local, shared, warp
@@ -32,5 +33,5 @@ from coop.enums import *  # noqa: F401,F403
 from coop.enums import (BlockAdjacentDifferenceType, BlockDiscontinuityType, BlockExchangeType,  # noqa: F401
                         BlockShuffleType, WarpExchangeType)
 
-__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer",
+__all__ = ["block", "warp", "local", "shared", "ThreadData", "TempStorage", "StatefulOp", "StatefulFunction", "Decomposer", "advance",
            "CoopError", "launch_shape", "block_dim", "Dim3", "shaped", "gpu_dataclass", "KernelTraits", "compile", "kernel_names", "enums", *enums.__all__, *enums.BLOCK_TYPES, *enums.WARP_TYPES]

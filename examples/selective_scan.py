@@ -12,7 +12,10 @@ owns a channel and walks its sequence in chunks of ``threads * items_per_thread`
 chunk is loaded with ``WARP_TRANSPOSE``, scanned with ``BLOCK_SCAN_WARP_SCANS`` and a stateful
 prefix callback that carries each state's running ``(a, b)`` from chunk to chunk, and stored.
 A partial last chunk loads ``delta = 0`` past the sequence's end, which makes ``(1, 0)``: the
-scan's identity, so the carried state is unchanged.
+scan's identity, so the carried state is unchanged. Each state's carried pairs are two items
+of one local array; the callback gets them as ``coop.advance(carry, 2 * n)`` (C++'s
+``carry + 2 * n``), not the slice ``carry[2 * n:2 * n + 2]``, whose Python rules (clamping)
+would cost compares and selects per state.
 
 The first three styles differ only in where CUB's shared memory comes from:
 
@@ -195,7 +198,8 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
                                     algorithm="warp_transpose")
                     steps_of(steps, dt_t, b_t, u_t, A[d, n])
                     coop.block.inclusive_scan(steps, steps, op, algorithm="warp_scans",
-                                              block_prefix_callback_op=coop.StatefulOp(prefix, carry[2 * n:2 * n + 2]))
+                                              block_prefix_callback_op=coop.StatefulOp(prefix,
+                                                                                       coop.advance(carry, 2 * n)))
                     add_output(out, steps, c_t)
                 coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose")
 
@@ -235,7 +239,8 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
                                     algorithm="warp_transpose", temp_storage=temp)
                     steps_of(steps, dt_t, b_t, u_t, A[d, n])
                     coop.block.inclusive_scan(steps, steps, op, algorithm="warp_scans", temp_storage=temp,
-                                              block_prefix_callback_op=coop.StatefulOp(prefix, carry[2 * n:2 * n + 2]))
+                                              block_prefix_callback_op=coop.StatefulOp(prefix,
+                                                                                       coop.advance(carry, 2 * n)))
                     add_output(out, steps, c_t)
                 coop.block.store(y[ch], out, offset=start, valid_items=valid, algorithm="warp_transpose",
                                  temp_storage=temp)
@@ -266,7 +271,8 @@ def make_kernels(threads: int, items_per_thread: int, dstate: int):
                 t.load(B[b, n], b_t, offset=start, valid_items=valid, oob_default=0.0)
                 t.load(C[b, n], c_t, offset=start, valid_items=valid, oob_default=0.0)
                 make_steps(steps, dt_t, b_t, u_t, A[d, n])
-                t.scan(steps, steps, block_prefix_callback_op=coop.StatefulOp(running_prefix, carry[2 * n:2 * n + 2]))
+                t.scan(steps, steps,
+                       block_prefix_callback_op=coop.StatefulOp(running_prefix, coop.advance(carry, 2 * n)))
                 add_output(out, steps, c_t)
             t.store(y[ch], out, offset=start, valid_items=valid)
 

@@ -49,14 +49,58 @@ def test_advance_is_one_address_computation():
 @not_simulated("compiles kernels")
 @pytest.mark.parametrize("body, message", [
     ("cb.advance(d_in, 1.5)", "must be an integer, got float64"),
-    ("cb.advance(cb.local_array(4, numba.int32), 1)", "must be a 1-D C-contiguous device array"),
+    ("cb.advance(cuda.local.array((2, 2), numba.int32), 1)", "must be a 1-D C-contiguous array, got array(int32, 2d"),
     ("cb.advance(d_in)", "takes (array, offset)"),
 ])
 def test_advance_typing_errors(body, message):
-    ns = {"cb": cb, "numba": numba}
+    ns = {"cb": cb, "numba": numba, "cuda": cuda}
     exec(f"def k(d_in, d_out):\n    d_out[0] = {body}[0]\n", ns)
     with pytest.raises(TypingError, match=re.escape(message)):
         build_kernel(ns["k"], (I32, I32))
+
+
+def prefix_state_sliced(d_in, d_out):
+    """A prefix callback's state as a slice of a local array: clamped to the array."""
+    items = cb.local_array(IPT, numba.int32)
+    state = cb.local_array(8, numba.int32)
+    for j in range(8):
+        state[j] = 0
+    cb.BlockLoad(np.int32, T, IPT, cb.BLOCK_LOAD_DIRECT).Load(d_in, items)
+    for n in range(numba.uint64(d_out.size) % numba.uint64(4)):  # a run-time trip count: not unrolled
+        cb.BlockScan(np.int32, T).InclusiveSum(items, items, cb.StatefulOp(_running_total, state[2 * n:2 * n + 2]))
+    cb.BlockStore(np.int32, T, IPT, cb.BLOCK_STORE_DIRECT).Store(d_out, items)
+
+
+def prefix_state_advanced(d_in, d_out):
+    """The same state as ``cb.advance(state, 2 * n)``: C++'s ``&state[2 * n]``."""
+    items = cb.local_array(IPT, numba.int32)
+    state = cb.local_array(8, numba.int32)
+    for j in range(8):
+        state[j] = 0
+    cb.BlockLoad(np.int32, T, IPT, cb.BLOCK_LOAD_DIRECT).Load(d_in, items)
+    for n in range(numba.uint64(d_out.size) % numba.uint64(4)):  # a run-time trip count: not unrolled
+        cb.BlockScan(np.int32, T).InclusiveSum(items, items, cb.StatefulOp(_running_total, cb.advance(state, 2 * n)))
+    cb.BlockStore(np.int32, T, IPT, cb.BLOCK_STORE_DIRECT).Store(d_out, items)
+
+
+@cuda.jit(device=True)
+def _running_total(state, aggregate):
+    old = state[0]
+    state[0] = old + aggregate
+    return old
+
+
+@not_simulated("compiles kernels to SASS")
+def test_advance_of_a_local_array_has_no_slice_clamps():
+    """``cb.advance`` takes a ``local_array`` (the prefix-callback state of a loop over states)
+    and gives a plain array: the clamps of ``state[2 * n:2 * n + 2]`` (selects) are gone."""
+    from cub_bindings.inspect import _device_functions_without_gpu
+
+    with _device_functions_without_gpu((9, 0)):
+        adv, sliced = _opcodes(prefix_state_advanced), _opcodes(prefix_state_sliced)
+    selects = re.compile(r"^U?SEL")
+    assert len([o for o in adv if selects.match(o)]) < len([o for o in sliced if selects.match(o)]), (adv, sliced)
+    assert len(adv) < len(sliced)
 
 
 def test_advance_outside_a_kernel_is_the_slice_and_checks_its_offset():

@@ -130,8 +130,10 @@ def advance(array, offset):
     """``array`` from item ``offset`` on, as C++'s ``d + offset``: inside kernels the data
     pointer moves by ``offset`` items and the length shrinks by as many, with none of a
     slice's rules (``d[offset:]`` wraps a negative start and clamps one past the end, code in
-    every address computation). An offset outside the array is, as in C++, an out-of-bounds
-    access on the GPU; here (host, simulator) it is a ``ValueError``."""
+    every address computation). ``array`` is a 1-D C-contiguous array: a device array, or a
+    ``local_array`` / ``shared_array`` (the result is then a plain array: its length is no
+    longer in the type). An offset outside the array is, as in C++, an out-of-bounds access
+    on the GPU; here (host, simulator) it is a ``ValueError``."""
     n, off = len(array), int(offset)
     if not 0 <= off <= n:
         raise ValueError(f"cub_bindings.advance: offset {off} is outside the {n} items of the array")
@@ -145,11 +147,13 @@ class _AdvanceTemplate(AbstractTemplate):
         if kws or len(args) != 2:
             raise TypingError("cub_bindings.advance takes (array, offset)")
         ary, off = args
-        if not isinstance(ary, types.Array) or isinstance(ary, FixedArray) or ary.ndim != 1 or ary.layout != "C":
-            raise TypingError(f"cub_bindings.advance: the array must be a 1-D C-contiguous device array, got {ary}")
+        if not isinstance(ary, types.Array) or ary.ndim != 1 or ary.layout != "C":
+            raise TypingError(f"cub_bindings.advance: the array must be a 1-D C-contiguous array, got {ary}")
         if not isinstance(off, types.Integer) or isinstance(off, types.Boolean):
             raise TypingError(f"cub_bindings.advance: the offset must be an integer, got {types.unliteral(off)}")
-        return signature(ary, ary, off)
+        rest = types.Array(ary.dtype, 1, "C", readonly=not ary.mutable, aligned=ary.aligned) if isinstance(
+            ary, FixedArray) else ary
+        return signature(rest, ary, off)
 
 
 typing_registry.register_global(advance, types.Function(_AdvanceTemplate))
