@@ -352,6 +352,35 @@ def test_the_launch_extension_passes_plain_types_and_keeps_its_identity_when_pic
     assert ext.prepare_args(I32, a) == (I32, a)
 
 
+@pytest.mark.parametrize("value", [0, 1, -1, 8, 104729, -104729, (1 << 31) - 1, -(1 << 31) + 1, 1 << 31, -(1 << 31),
+                                   1 << 40, (1 << 63) - 1, (1 << 64) - 1])
+@pytest.mark.parametrize("first", ["coop", "numba"])
+def test_int_literal_is_numbas_literal_type(value, first):
+    """The literal types a launch makes without a typing context are Numba's own (the same
+    interned object, whichever is made first), with the same ``literal_type``."""
+    import pickle
+
+    if first == "coop":
+        ours = _launch.int_literal(value)
+        numbas = types.literal(value)
+    else:
+        numbas = types.literal(value)
+        ours = _launch.int_literal(value)
+    assert ours is numbas and ours.literal_type == numbas.literal_type and type(ours) is types.IntegerLiteral
+    assert pickle.loads(pickle.dumps(ours)) is ours
+
+
+def test_int_literal_of_a_new_value_needs_no_typing_context(monkeypatch):
+    from numba.core import typing
+
+    def refuse(*a, **k):
+        raise AssertionError("a typing context was built")
+
+    monkeypatch.setattr(typing, "Context", refuse)
+    lit = _launch.int_literal(1_000_003)  # a value no other test makes a literal of
+    assert lit.literal_value == 1_000_003 and lit.literal_type == types.int64
+
+
 # =========================================================================== item 5: cache=True
 
 TESTS = Path(__file__).resolve().parent
