@@ -143,6 +143,7 @@ def host_rows(r: dict) -> list[tuple]:
     s = r["second_process_cached"]
     ok = s["ratio"] <= 1.2 and s["coop_cache_misses"] == 0 and s["coop_nvrtc_calls"] == 0
     fastest = f"; fastest processes {s['ratio_of_minima']:.3f}x" if "ratio_of_minima" in s else ""
+    fastest += f"; median of paired ratios {s['paired_ratio_median']:.3f}x" if "paired_ratio_median" in s else ""
     out.append((f"cached first launch in a new process, items per thread an argument (NVRTC calls "
                 f"{s['coop_nvrtc_calls']}, cache misses {s['coop_cache_misses']}{fastest})",
                 f"{s['coop_median_ms']:.2f} ms", f"{s['plain_median_ms']:.2f} ms", s["ratio"], "1.2, no NVRTC, no miss",
@@ -152,6 +153,8 @@ def host_rows(r: dict) -> list[tuple]:
               and s["coop_literal_nvrtc_calls"] == 0)
         fastest = (f"; fastest processes {s['coop_literal_ratio_of_minima']:.3f}x"
                    if "coop_literal_ratio_of_minima" in s else "")
+        fastest += (f"; median of paired ratios {s['coop_literal_paired_ratio_median']:.3f}x"
+                    if "coop_literal_paired_ratio_median" in s else "")
         out.append((f"cached first launch in a new process, items per thread a constant (NVRTC calls "
                     f"{s['coop_literal_nvrtc_calls']}, cache misses {s['coop_literal_cache_misses']}{fastest})",
                     f"{s['coop_literal_median_ms']:.2f} ms", f"{s['plain_median_ms']:.2f} ms", s["coop_literal_ratio"],
