@@ -11,18 +11,27 @@ import coop
 IPT = 4
 
 
+def _two_loads(name: str, doc: str, first: str = "warp_transpose", second_dtype=np.float32):
+    """A kernel that loads ``a`` (algorithm ``first``) and ``b`` (items of ``second_dtype``,
+    ``warp_transpose``) through one TempStorage, then stores ``a + 2 * b``."""
 
-def k_pair(a, b, out):
-    """load a, load b (the same layout): __syncthreads, __syncwarp; store: __syncthreads."""
-    temp = coop.TempStorage()
-    x = coop.local.array(IPT, np.float32)
-    y = coop.local.array(IPT, np.float32)
-    s = cuda.blockIdx.x * cuda.blockDim.x * cuda.blockDim.y * cuda.blockDim.z * IPT
-    coop.block.load(a, x, offset=s, algorithm="warp_transpose", temp_storage=temp)
-    coop.block.load(b, y, offset=s, algorithm="warp_transpose", temp_storage=temp)
-    for i in range(IPT):
-        x[i] = x[i] + 2 * y[i]
-    coop.block.store(out, x, offset=s, algorithm="warp_transpose", temp_storage=temp)
+    def kernel(a, b, out):
+        temp = coop.TempStorage()
+        x = coop.local.array(IPT, np.float32)
+        y = coop.local.array(IPT, second_dtype)
+        s = cuda.blockIdx.x * cuda.blockDim.x * cuda.blockDim.y * cuda.blockDim.z * IPT
+        coop.block.load(a, x, offset=s, algorithm=first, temp_storage=temp)
+        coop.block.load(b, y, offset=s, algorithm="warp_transpose", temp_storage=temp)
+        for i in range(IPT):
+            x[i] = x[i] + 2 * y[i]
+        coop.block.store(out, x, offset=s, algorithm="warp_transpose", temp_storage=temp)
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = doc
+    return kernel
+
+
+k_pair = _two_loads("k_pair", "load a, load b (the same layout): __syncthreads, __syncwarp; store: __syncthreads.")
 
 
 def k_three(a, b, c, out):
@@ -66,30 +75,10 @@ def k_rows(rows, out):
 # ---------------------------------------------------------------- kept at __syncthreads()
 
 
-def k_other_layout(a, b, out):
-    """The second load has another layout (int32 items): its warps' slices differ."""
-    temp = coop.TempStorage()
-    x = coop.local.array(IPT, np.float32)
-    y = coop.local.array(IPT, np.int32)
-    s = cuda.blockIdx.x * cuda.blockDim.x * cuda.blockDim.y * cuda.blockDim.z * IPT
-    coop.block.load(a, x, offset=s, algorithm="warp_transpose", temp_storage=temp)
-    coop.block.load(b, y, offset=s, algorithm="warp_transpose", temp_storage=temp)
-    for i in range(IPT):
-        x[i] = x[i] + 2 * y[i]
-    coop.block.store(out, x, offset=s, algorithm="warp_transpose", temp_storage=temp)
-
-
-def k_after_transpose(a, b, out):
-    """The first load is block-wide (``transpose``): every warp may read any slot."""
-    temp = coop.TempStorage()
-    x = coop.local.array(IPT, np.float32)
-    y = coop.local.array(IPT, np.float32)
-    s = cuda.blockIdx.x * cuda.blockDim.x * cuda.blockDim.y * cuda.blockDim.z * IPT
-    coop.block.load(a, x, offset=s, algorithm="transpose", temp_storage=temp)
-    coop.block.load(b, y, offset=s, algorithm="warp_transpose", temp_storage=temp)
-    for i in range(IPT):
-        x[i] = x[i] + 2 * y[i]
-    coop.block.store(out, x, offset=s, algorithm="warp_transpose", temp_storage=temp)
+k_other_layout = _two_loads("k_other_layout", "The second load has another layout (int32 items): its warps' "
+                            "slices differ.", second_dtype=np.int32)
+k_after_transpose = _two_loads("k_after_transpose", "The first load is block-wide (``transpose``): every warp may "
+                               "read any slot.", first="transpose")
 
 
 def k_call_between(a, b, out):

@@ -59,28 +59,23 @@ def test_advance_typing_errors(body, message):
         build_kernel(ns["k"], (I32, I32))
 
 
-def prefix_state_sliced(d_in, d_out):
-    """A prefix callback's state as a slice of a local array: clamped to the array."""
-    items = cb.local_array(IPT, numba.int32)
-    state = cb.local_array(8, numba.int32)
-    for j in range(8):
-        state[j] = 0
-    cb.BlockLoad(np.int32, T, IPT, cb.BLOCK_LOAD_DIRECT).Load(d_in, items)
-    for n in range(numba.uint64(d_out.size) % numba.uint64(4)):  # a run-time trip count: not unrolled
-        cb.BlockScan(np.int32, T).InclusiveSum(items, items, cb.StatefulOp(_running_total, state[2 * n:2 * n + 2]))
-    cb.BlockStore(np.int32, T, IPT, cb.BLOCK_STORE_DIRECT).Store(d_out, items)
+def _prefix_state_kernel(advanced: bool):
+    """A loop over 4 states, each scan's prefix-callback state two items of one local array:
+    the slice ``state[2 * n:2 * n + 2]`` (clamped to the array), or ``cb.advance(state, 2 * n)``
+    (C++'s ``&state[2 * n]``)."""
 
+    def kernel(d_in, d_out):
+        items = cb.local_array(IPT, numba.int32)
+        state = cb.local_array(8, numba.int32)
+        for j in range(8):
+            state[j] = 0
+        cb.BlockLoad(np.int32, T, IPT, cb.BLOCK_LOAD_DIRECT).Load(d_in, items)
+        for n in range(numba.uint64(d_out.size) % numba.uint64(4)):  # a run-time trip count: not unrolled
+            part = cb.advance(state, 2 * n) if advanced else state[2 * n:2 * n + 2]
+            cb.BlockScan(np.int32, T).InclusiveSum(items, items, cb.StatefulOp(_running_total, part))
+        cb.BlockStore(np.int32, T, IPT, cb.BLOCK_STORE_DIRECT).Store(d_out, items)
 
-def prefix_state_advanced(d_in, d_out):
-    """The same state as ``cb.advance(state, 2 * n)``: C++'s ``&state[2 * n]``."""
-    items = cb.local_array(IPT, numba.int32)
-    state = cb.local_array(8, numba.int32)
-    for j in range(8):
-        state[j] = 0
-    cb.BlockLoad(np.int32, T, IPT, cb.BLOCK_LOAD_DIRECT).Load(d_in, items)
-    for n in range(numba.uint64(d_out.size) % numba.uint64(4)):  # a run-time trip count: not unrolled
-        cb.BlockScan(np.int32, T).InclusiveSum(items, items, cb.StatefulOp(_running_total, cb.advance(state, 2 * n)))
-    cb.BlockStore(np.int32, T, IPT, cb.BLOCK_STORE_DIRECT).Store(d_out, items)
+    return kernel
 
 
 @cuda.jit(device=True)
@@ -97,7 +92,7 @@ def test_advance_of_a_local_array_has_no_slice_clamps():
     from cub_bindings.inspect import _device_functions_without_gpu
 
     with _device_functions_without_gpu((9, 0)):
-        adv, sliced = _opcodes(prefix_state_advanced), _opcodes(prefix_state_sliced)
+        adv, sliced = _opcodes(_prefix_state_kernel(True)), _opcodes(_prefix_state_kernel(False))
     selects = re.compile(r"^U?SEL")
     assert len([o for o in adv if selects.match(o)]) < len([o for o in sliced if selects.match(o)]), (adv, sliced)
     assert len(adv) < len(sliced)

@@ -67,3 +67,18 @@ def test_offset_is_keyword_only():
     for fn in (coop.block.load, coop.block.store, coop.warp.load, coop.warp.store):
         p = inspect.signature(fn).parameters["offset"]
         assert p.kind is p.KEYWORD_ONLY and p.default is None
+
+
+def _items_advanced(d_in, d_out):
+    items = coop.local.array(8, np.int32)
+    coop.block.load(d_in, coop.advance(items, 4))
+    coop.block.store(d_out, items)
+
+
+@not_simulated("compiles kernels")
+def test_an_advanced_local_array_has_no_length_to_infer_items_per_thread_from():
+    """``coop.advance`` of a ``coop.local.array`` is a plain array: its length is no longer
+    known, so a primitive that infers items per thread from it says so."""
+    with coop.launch_shape(block=64), pytest.raises(coop.CoopError, match=re.escape(
+            "coop.block.load: argument `dst`: items per thread cannot be inferred from an array of unknown length")):
+        build_kernel(_items_advanced, (I32, I32))
